@@ -1,0 +1,108 @@
+"""Markdown bodies to safe HTML: Python-Markdown, `event:`/`actor:` links, then nh3."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import markdown
+import nh3
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+
+MAX_BODY_CHARS = 200_000
+EXTENSIONS = ["extra", "sane_lists"]
+LINK_KINDS = {"event": "events", "actor": "actors"}
+_EXTRA_TAGS = {"figure", "figcaption", "details", "summary", "mark", "s", "del", "ins", "sub", "sup", "time"}
+_ATTRIBUTES = {"time": {"datetime"}, "a": {"href", "hreflang", "title", "id"}, "sup": {"id"}, "li": {"id"},
+               "abbr": {"title"}, "th": {"align", "scope"}, "td": {"align"}, "img": {"src", "alt", "width", "height", "title"}}
+_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
+
+
+@dataclass(frozen=True)
+class Body:
+    """A rendered body: safe HTML, its first paragraph as text, and the slugs it links to."""
+
+    html: str
+    first_paragraph: str
+    links: tuple[tuple[str, str], ...]  # (kind, slug) in order of appearance
+
+
+class _Links(Treeprocessor):
+    """Rewrite `event:SLUG`/`actor:SLUG` links, shift headings below the page title, and
+    turn remote images into links so that no page ever fetches from another host."""
+
+    def __init__(self, md, base_path):
+        super().__init__(md)
+        self.base_path = base_path
+        self.found = []
+
+    def run(self, root):
+        for element in root.iter():
+            if element.tag == "a":
+                self.rewrite(element)
+            elif element.tag in ("h1", "h2", "h3", "h4", "h5"):
+                element.tag = f"h{int(element.tag[1]) + 1}"
+            elif element.tag == "img" and urlsplit(element.get("src", "")).netloc:
+                src, alt = element.attrib.pop("src"), element.attrib.pop("alt", "") or "image"
+                element.tag, element.text = "a", f"{alt} (image)"
+                element.attrib = {"href": src}
+
+    def rewrite(self, element):
+        href = element.get("href", "")
+        kind, colon, slug = href.partition(":")
+        if colon and kind in LINK_KINDS and "/" not in slug:
+            slug, hash_, anchor = slug.partition("#")
+            self.found.append((kind, slug))
+            element.set("href", f"{self.base_path}{LINK_KINDS[kind]}/{slug}/{hash_}{anchor}")
+
+
+class _LinkExtension(Extension):
+    def __init__(self, base_path):
+        super().__init__()
+        self.base_path = base_path
+
+    def extendMarkdown(self, md):
+        md.treeprocessors.register(_Links(md, self.base_path), "site_links", 1)
+
+
+def sanitise(text: str) -> str:
+    """Remove scripts, handlers, frames, styles and non-web URLs from HTML."""
+    return nh3.clean(
+        text,
+        tags=nh3.ALLOWED_TAGS | _EXTRA_TAGS,
+        attributes={**nh3.ALLOWED_ATTRIBUTES, **_ATTRIBUTES},
+        url_schemes={"http", "https", "mailto"},
+        attribute_filter=_drop_remote_images,
+        link_rel="noopener noreferrer",
+    )
+
+
+def _drop_remote_images(tag, attribute, value):
+    if tag == "img" and attribute == "src" and urlsplit(value).netloc:
+        return None
+    return value
+
+
+def plain_text(fragment: str) -> str:
+    """The text of an HTML fragment, tags removed and whitespace folded."""
+    return " ".join(html.unescape(nh3.clean(fragment, tags=set())).split())
+
+
+def render_body(text: str, base_path: str, unsafe_html: bool = False) -> Body:
+    """Convert one Markdown body to HTML (sanitised unless unsafe_html)."""
+    extension = _LinkExtension(base_path)
+    converter = markdown.Markdown(extensions=[*EXTENSIONS, extension], output_format="html")
+    rendered = converter.convert(text)
+    processor = converter.treeprocessors["site_links"]
+    safe = rendered if unsafe_html else sanitise(rendered)
+    first = _PARAGRAPH.search(safe)
+    return Body(safe, plain_text(first.group(1)) if first else "", tuple(processor.found))
+
+
+def link_line(text: str, kind: str, slug: str) -> int:
+    """Line offset (0-based) of the first `kind:slug` link in a body."""
+    position = text.find(f"{kind}:{slug}")
+    return text.count("\n", 0, position) if position >= 0 else 0

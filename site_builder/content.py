@@ -1,0 +1,268 @@
+"""Load a site folder into validated models: site.yaml, events and actors."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from slugify import slugify
+
+from site_builder import model
+from site_builder.bodies import MAX_BODY_CHARS
+from site_builder.errors import Problem
+from site_builder.fields import (Bool, Checker, Choice, Date, ListOf, Record, Slug, Text,
+                                 TextOrRecord, Url)
+from site_builder.frontmatter import read_config, read_document
+
+SOURCE = Record(
+    {
+        "url": Url("The web address of the report (http or https)."),
+        "publisher": Text("Who published it, e.g. Censor.NET."),
+        "title": Text("The headline of the report."),
+        "via": Text("Where the publisher got it, e.g. Ukrinform."),
+        "published": Date("When it was published: YYYY, YYYY-MM or YYYY-MM-DD."),
+        "archive": Url("An archived copy (http or https)."),
+    },
+    required=("url", "publisher"),
+)
+ACTOR_REF = TextOrRecord(
+    Record({"name": Text("A name or alias of the actor."), "role": Text("The actor's role, e.g. speaker.")},
+           required=("name",)),
+    key="name",
+)
+EVENT = Record(
+    {
+        "title": Text("The event's headline.", max_length=500),
+        "date": Date("YYYY, YYYY-MM or YYYY-MM-DD; the form is the precision."),
+        "end": Date("When the event ended; not before `date`."),
+        "display_date": Text("Free text shown instead of the formatted date.", max_length=200),
+        "approximate": Bool("The date is not exact (shown as 'c.')."),
+        "actors": ListOf(ACTOR_REF, min_items=1, description="Who took part: names, aliases or {name, role}."),
+        "sources": ListOf(SOURCE, single=False, description="Where it was reported."),
+        "tags": ListOf(Text(max_length=100), description="Topics, e.g. [diplomacy]."),
+        "status": Choice(model.STATUSES, "How sure it is."),
+        "location": Text("Where it happened.", max_length=200),
+        "summary": Text("One line; default: the body's first paragraph.", max_length=2000),
+        "related": ListOf(Slug(), description="Slugs of other events."),
+        "slug": Slug("The event's URL name; default: the file name."),
+        "draft": Bool("Left out of the build unless --drafts."),
+    },
+    required=("title", "date", "actors"),
+)
+ACTOR = Record(
+    {
+        "name": Text("The actor's canonical name.", max_length=200),
+        "kind": Choice(model.KINDS, "What sort of actor."),
+        "aliases": ListOf(Text(max_length=200), description="Other names events may use (case-insensitive)."),
+        "affiliations": ListOf(Text(max_length=200), description="Names of other actors."),
+        "description": Text("One line.", max_length=500),
+    },
+    required=("name",),
+)
+SETTINGS = Record(
+    {
+        "title": Text("The site's title."),
+        "description": Text("One line under the title."),
+        "base_url": Text("Where the site is served, e.g. https://user.github.io/project/."),
+        "language": Text("The content's language code, e.g. en."),
+        "order": Choice(model.ORDERS, "Order of the chronology."),
+        "unsafe_html": Bool("Let raw HTML in bodies through unsanitized."),
+    }
+)
+
+
+def label(site_label: str, relative: str) -> str:
+    """How a file is named in messages: relative to where the writer called us."""
+    return relative if site_label in ("", ".") else os.path.join(site_label, relative)
+
+
+def load_settings(site: Path, site_label: str, base_url: str | None = None):
+    """Read site.yaml (optional) into Settings."""
+    path = site / "site.yaml"
+    display = label(site_label, "site.yaml")
+    values = {}
+    problems = []
+    if path.exists():
+        meta, problems = read_config(path, display)
+        if meta is not None:
+            checker = Checker(display)
+            values = {k: v for k, v in SETTINGS.check(meta, 1, "", checker).items() if v is not None}
+            problems = checker.problems
+    if base_url is not None:
+        values["base_url"] = base_url
+    url = values.get("base_url", "/")
+    if not (url.startswith("/") or url.lower().startswith(("http://", "https://"))):
+        problems.append(Problem(display, 1, "base_url", f"{url!r} must start with http://, https:// or /"))
+    return model.Settings(**values), problems
+
+
+def content_files(site: Path, folder: str, recursive: bool):
+    """The .md files under content/FOLDER, sorted, skipping hidden and editor files."""
+    root = site / "content" / folder
+    if not root.is_dir():
+        return []
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_"))) if recursive else []
+        found += [Path(dirpath) / f for f in filenames if f.endswith(".md") and not f.startswith((".", "_", "#"))]
+    return sorted(found, key=lambda p: p.relative_to(site).as_posix())
+
+
+def inside(site: Path, path: Path) -> bool:
+    """Whether path, with every link followed, stays inside the site folder."""
+    try:
+        path.resolve().relative_to(site.resolve())
+        return True
+    except (ValueError, OSError):
+        return False
+
+
+def load_file(site, site_label, path, rule):
+    """Read one content file and check its front matter against `rule`."""
+    display = label(site_label, path.relative_to(site).as_posix())
+    if not inside(site, path):
+        return display, None, None, [Problem(display, 1, "file", "is a link to a file outside the site (copy it in instead)")]
+    doc, problems = read_document(path, display)
+    if doc is None:
+        return display, None, None, problems
+    checker = Checker(display)
+    values = rule.check(doc.meta, doc.meta.line, "", checker)
+    return display, doc, values, checker.problems
+
+
+def build_event(path: Path, display: str, doc, values: dict) -> model.Event:
+    """Make an Event from checked front-matter values."""
+    refs = tuple(
+        model.ActorRef(ref["name"], ref.get("role") or "", doc.meta["actors"].line_of(i)
+                       if hasattr(doc.meta["actors"], "line_of") else doc.meta.line_of("actors"))
+        for i, ref in enumerate(values["actors"])
+    )
+    sources = tuple(model.Source(**{k: v for k, v in s.items() if v is not None}) for s in values.get("sources") or ())
+    return model.Event(
+        slug=values.get("slug") or slugify(path.stem),
+        path=display,
+        title=values["title"],
+        date=values["date"],
+        end=values.get("end"),
+        display_date=values.get("display_date") or "",
+        approximate=bool(values.get("approximate")),
+        actors=refs,
+        sources=sources,
+        tags=tuple(values.get("tags") or ()),
+        status=values.get("status") or "",
+        location=values.get("location") or "",
+        summary=values.get("summary") or "",
+        related=tuple(values.get("related") or ()),
+        draft=bool(values.get("draft")),
+        body=doc.body,
+        body_line=doc.body_line,
+        lines=tuple(doc.meta.key_lines.items()),
+    )
+
+
+def load_event(site, site_label, path):
+    """Load and check one event file; return (event or None, problems)."""
+    display, doc, values, problems = load_file(site, site_label, path, EVENT)
+    if doc is None or problems:
+        return None, problems
+    event = build_event(path, display, doc, values)
+    if len(event.body) > MAX_BODY_CHARS:
+        return None, [Problem(display, event.body_line, "body", f"is too long (at most {MAX_BODY_CHARS:,} characters; split the event)")]
+    if not event.slug:
+        return None, [Problem(display, 1, "slug", "the file name gives an empty slug (name the file with letters or digits, or set slug:)")]
+    if event.end is not None and event.end.last < event.date.start:
+        return None, [Problem(display, event.line_of("end"), "end", f"{event.end} is before date {event.date} (end must not come before date)")]
+    return event, []
+
+
+def load_actor(site, site_label, path):
+    """Load and check one actor file; return (actor or None, problems)."""
+    display, doc, values, problems = load_file(site, site_label, path, ACTOR)
+    if doc is None or problems:
+        return None, problems
+    slug = slugify(path.stem)
+    if not slug:
+        return None, [Problem(display, 1, "file", "the file name gives an empty slug (name it after the actor)")]
+    return model.Actor(
+        slug=slug, name=values["name"], kind=values.get("kind") or "other",
+        aliases=tuple(values.get("aliases") or ()), affiliations=tuple(values.get("affiliations") or ()),
+        description=values.get("description") or "", body=doc.body, path=display, body_line=doc.body_line,
+        lines=tuple(doc.meta.key_lines.items()),
+    ), []
+
+
+def load_events(site: Path, site_label: str):
+    """Load every event file; return (events, problems)."""
+    events, problems = [], []
+    for path in content_files(site, "events", recursive=True):
+        event, found = load_event(site, site_label, path)
+        problems += found
+        if event is not None:
+            events.append(event)
+    return events, problems
+
+
+def load_actors(site: Path, site_label: str):
+    """Load every actor file; return (actors, problems)."""
+    actors, problems = [], []
+    for path in content_files(site, "actors", recursive=False):
+        actor, found = load_actor(site, site_label, path)
+        problems += found
+        if actor is not None:
+            actors.append(actor)
+    return actors, problems
+
+
+def check_unique_slugs(events) -> list[Problem]:
+    """Two events with one slug are an error naming both files."""
+    seen, problems = {}, []
+    for event in events:
+        if event.slug in seen:
+            first = seen[event.slug]
+            problems.append(Problem(event.path, event.line_of("slug") if event.line_of("slug") > 1 else 1, "slug",
+                                    f"{event.slug!r} is already used by {first.path} (slugs must be unique)"))
+        else:
+            seen[event.slug] = event
+    return problems
+
+
+def check_related(events, all_slugs) -> list[Problem]:
+    """Every related slug names an event (drafts left out count as known)."""
+    known = {e.slug for e in events}
+    problems = []
+    for event in events:
+        for slug in event.related:
+            if slug not in known and slug not in all_slugs:
+                problems.append(Problem(event.path, event.line_of("related"), "related",
+                                        f"{slug!r} names no event (use the slug of an existing event)"))
+    return problems
+
+
+def drop_drafts(events, drafts: bool):
+    """Leave drafts out unless asked; related links to them go too."""
+    if drafts:
+        return list(events)
+    kept = [e for e in events if not e.draft]
+    slugs = {e.slug for e in kept}
+    from dataclasses import replace
+
+    return [replace(e, related=tuple(s for s in e.related if s in slugs)) if set(e.related) - slugs else e
+            for e in kept]
+
+
+def load(site_dir, drafts: bool = False, base_url: str | None = None, site_label: str | None = None):
+    """Read and check the whole site; return (Content, problems)."""
+    site = Path(site_dir)
+    site_label = str(site_dir) if site_label is None else site_label
+    settings, problems = load_settings(site, site_label, base_url)
+    events, found = load_events(site, site_label)
+    problems += found
+    actors, found = load_actors(site, site_label)
+    problems += found
+    problems += check_unique_slugs(events)
+    all_slugs = {e.slug for e in events}
+    problems += check_related(events, all_slugs)
+    events = drop_drafts(events, drafts)
+    left_out = tuple(sorted(all_slugs - {e.slug for e in events}))
+    content = model.Content(settings, tuple(sorted(events, key=lambda e: e.sort_key)), tuple(actors), str(site), left_out)
+    return content, problems

@@ -1,0 +1,261 @@
+"""Front-matter field rules: one declaration drives both validation and the JSON Schemas."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from site_builder import dates
+from site_builder.errors import Problem
+from site_builder.frontmatter import YList, YMap
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+_SLUG = re.compile(SLUG_PATTERN)
+_TRUE, _FALSE = {"true", "yes", "on"}, {"false", "no", "off"}
+
+
+@dataclass
+class Checker:
+    """Collects problems while one file's fields are checked."""
+
+    path: str
+    problems: list = field(default_factory=list)
+
+    def fail(self, line: int, name: str, message: str) -> None:
+        """Record one problem."""
+        self.problems.append(Problem(self.path, line, name, message))
+
+
+def _kind(value) -> str:
+    if isinstance(value, YMap):
+        return "a mapping"
+    if isinstance(value, YList):
+        return "a list"
+    return "empty" if value is None else "text"
+
+
+@dataclass(frozen=True)
+class Text:
+    """A line of text; YAML's numbers, booleans and dates stay as typed."""
+
+    description: str = ""
+    max_length: int = 10_000
+
+    def check(self, value, line, name, checker):
+        """Return the text, stripped, or None after recording a problem."""
+        if not isinstance(value, str):
+            checker.fail(line, name, f"must be text, not {_kind(value)}")
+            return None
+        text = value.strip()
+        if not text:
+            checker.fail(line, name, "is empty (write some text or leave the field out)")
+            return None
+        if len(text) > self.max_length:
+            checker.fail(line, name, f"is too long (at most {self.max_length} characters)")
+            return None
+        return text
+
+    def schema(self) -> dict:
+        """The JSON Schema of this field."""
+        return {"type": "string", "minLength": 1, "maxLength": self.max_length, "pattern": r"\S"}
+
+
+@dataclass(frozen=True)
+class Slug(Text):
+    """A slug as python-slugify writes it: lowercase letters, digits and hyphens."""
+
+    def check(self, value, line, name, checker):
+        text = super().check(value, line, name, checker)
+        if text is not None and not _SLUG.match(text):
+            from slugify import slugify
+
+            hint = slugify(text) or "my-event"
+            checker.fail(line, name, f"{text!r} is not a slug (lowercase letters, digits and hyphens, e.g. {hint!r})")
+            return None
+        return text
+
+    def schema(self) -> dict:
+        return {"type": "string", "pattern": SLUG_PATTERN}
+
+
+@dataclass(frozen=True)
+class Bool:
+    """true or false (yes/no and on/off are accepted too)."""
+
+    description: str = ""
+
+    def check(self, value, line, name, checker):
+        """Return True/False or None after recording a problem."""
+        word = value.strip().lower() if isinstance(value, str) else None
+        if word in _TRUE:
+            return True
+        if word in _FALSE:
+            return False
+        checker.fail(line, name, f"must be true or false, not {value!r}" if word else f"must be true or false, not {_kind(value)}")
+        return None
+
+    def schema(self) -> dict:
+        return {"type": "boolean"}
+
+
+@dataclass(frozen=True)
+class Date:
+    """A date written YYYY, YYYY-MM or YYYY-MM-DD; the form is the precision."""
+
+    description: str = ""
+
+    def check(self, value, line, name, checker):
+        """Return a PartialDate or None after recording a problem."""
+        if not isinstance(value, str):
+            checker.fail(line, name, f"must be a date ({dates.ALLOWED}), not {_kind(value)}")
+            return None
+        try:
+            return dates.parse_date(value)
+        except ValueError as error:
+            checker.fail(line, name, str(error))
+            return None
+
+    def schema(self) -> dict:
+        return {"type": ["string", "integer"], "pattern": r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$",
+                "minimum": 1, "maximum": 9999}
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One word out of a fixed list."""
+
+    options: tuple[str, ...]
+    description: str = ""
+
+    def check(self, value, line, name, checker):
+        """Return the chosen option or None after recording a problem."""
+        allowed = " | ".join(self.options)
+        if not isinstance(value, str) or value.strip() not in self.options:
+            shown = repr(value) if isinstance(value, str) else _kind(value)
+            checker.fail(line, name, f"{shown} is not allowed ({allowed})")
+            return None
+        return value.strip()
+
+    def schema(self) -> dict:
+        return {"enum": list(self.options)}
+
+
+@dataclass(frozen=True)
+class Url:
+    """An absolute http or https URL."""
+
+    description: str = ""
+
+    def check(self, value, line, name, checker):
+        """Return the URL or None after recording a problem."""
+        text = Text().check(value, line, name, checker)
+        if text is None:
+            return None
+        parts = urlsplit(text)
+        if parts.scheme.lower() not in ("http", "https") or not parts.netloc or re.search(r"\s", text):
+            checker.fail(line, name, f"{text!r} is not a web address (http:// or https:// only)")
+            return None
+        return text
+
+    def schema(self) -> dict:
+        return {"type": "string", "pattern": r"^[hH][tT][tT][pP][sS]?://[^\s/?#]+[^\s]*$"}
+
+
+@dataclass(frozen=True)
+class ListOf:
+    """A list of items; a single value is accepted as a list of one when `single` is set."""
+
+    item: object
+    min_items: int = 0
+    single: bool = True
+    description: str = ""
+
+    def check(self, value, line, name, checker):
+        """Return a tuple of checked items (bad ones dropped) or None."""
+        if self.single and isinstance(value, (str, YMap)):
+            holder = YList([value])
+            holder.line, holder.item_lines = line, [line]
+            value = holder
+        if not isinstance(value, YList):
+            checker.fail(line, name, f"must be a list, not {_kind(value)}")
+            return None
+        if len(value) < self.min_items:
+            checker.fail(line, name, f"needs at least {self.min_items} item{'s' * (self.min_items > 1)}")
+            return None
+        items = [self.item.check(v, value.line_of(i), f"{name}[{i + 1}]", checker) for i, v in enumerate(value)]
+        return tuple(items) if all(i is not None for i in items) else None
+
+    def schema(self) -> dict:
+        array = {"type": "array", "items": self.item.schema(), "minItems": self.min_items}
+        if self.single:
+            return {"anyOf": [array, self.item.schema()]}
+        return array
+
+
+@dataclass(frozen=True)
+class Record:
+    """A mapping with known keys; unknown keys are errors that name them."""
+
+    fields: dict
+    required: tuple[str, ...] = ()
+    description: str = ""
+
+    def check(self, value, line, name, checker):
+        """Return a dict of checked values (None for bad ones) or None."""
+        if not isinstance(value, YMap):
+            checker.fail(line, name, f"must be a mapping of `key: value` lines, not {_kind(value)}")
+            return None
+        prefix = f"{name}." if name else ""
+        result = {}
+        for key, item in value.items():
+            key_line = value.line_of(key)
+            if key not in self.fields:
+                checker.fail(key_line, prefix + key, f"unknown field{_suggest(key, self.fields)} (allowed: {', '.join(self.fields)})")
+                continue
+            if item is None and key not in self.required:
+                continue  # `key:` with nothing after it means "not given"
+            result[key] = self.fields[key].check(item, key_line, prefix + key, checker)
+        for key in self.required:
+            if value.get(key) is None:
+                where = f" in {name}" if name else ""
+                checker.fail(value.line_of(key), prefix + key, f"is required{where}")
+                result[key] = None
+        return result
+
+    def schema(self) -> dict:
+        return {
+            "type": "object",
+            "additionalProperties": False,
+            "required": list(self.required),
+            "properties": {key: {**rule.schema(), **_describe(rule)} for key, rule in self.fields.items()},
+        }
+
+
+@dataclass(frozen=True)
+class TextOrRecord:
+    """Either a plain name or a mapping with more detail (as actors are written)."""
+
+    record: Record
+    key: str
+    description: str = ""
+
+    def check(self, value, line, name, checker):
+        """Return a dict with at least `key`, or None."""
+        if isinstance(value, YMap):
+            return self.record.check(value, line, name, checker)
+        text = Text().check(value, line, name, checker)
+        return None if text is None else {self.key: text}
+
+    def schema(self) -> dict:
+        return {"anyOf": [Text().schema(), self.record.schema()]}
+
+
+def _describe(rule) -> dict:
+    return {"description": rule.description} if getattr(rule, "description", "") else {}
+
+
+def _suggest(word: str, options) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""

@@ -1,0 +1,195 @@
+"""The site model: actors resolved, tags gathered, chronology grouped and linked."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from slugify import slugify
+
+from site_builder.errors import Problem
+from site_builder.model import Actor, Content, Event
+
+
+@dataclass(frozen=True)
+class Tag:
+    """A topic: its slug, its name as first written, and its events' slugs."""
+
+    slug: str
+    name: str
+    events: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Role:
+    """One actor taking part in one event."""
+
+    actor: str  # actor slug
+    role: str
+
+
+@dataclass(frozen=True)
+class Site:
+    """Everything the pages are planned from; built once, never changed."""
+
+    content: Content
+    events: tuple[Event, ...]  # chronological, oldest first
+    actors: dict  # slug -> Actor, sorted by name
+    roles: dict  # event slug -> tuple[Role, ...]
+    actor_events: dict  # actor slug -> tuple of event slugs, chronological
+    tags: dict  # tag slug -> Tag, sorted by slug
+    event_tags: dict  # event slug -> tuple of tag slugs
+    related: dict  # event slug -> tuple of event slugs, both ways, chronological
+    affiliations: dict  # actor slug -> tuple of actor slugs it belongs to
+    members: dict  # actor slug -> tuple of actor slugs that belong to it
+    by_slug: dict  # event slug -> Event
+
+    @property
+    def settings(self):
+        """The site's settings."""
+        return self.content.settings
+
+    def neighbours(self, slug: str) -> tuple[Event | None, Event | None]:
+        """The previous and next events in the chronology."""
+        position = self.positions[slug]
+        before = self.events[position - 1] if position > 0 else None
+        after = self.events[position + 1] if position + 1 < len(self.events) else None
+        return before, after
+
+    @property
+    def positions(self) -> dict:
+        """Event slug -> index in the chronology."""
+        cached = self.__dict__.get("_positions")
+        if cached is None:
+            cached = {e.slug: i for i, e in enumerate(self.events)}
+            object.__setattr__(self, "_positions", cached)
+        return cached
+
+
+def actor_names(actors) -> tuple[dict, list[Problem]]:
+    """Map each casefolded name and alias to one actor slug; collisions are errors."""
+    names, owners, problems = {}, {}, []
+    for actor in actors:
+        for name, field in [(actor.name, "name")] + [(a, "aliases") for a in actor.aliases]:
+            key = name.casefold()
+            if key in names and names[key] != actor.slug:
+                problems.append(Problem(actor.path, actor.line_of(field), field,
+                                        f"{name!r} is already a name or alias of {owners[key]} (names and aliases must be unique)"))
+                continue
+            names[key], owners[key] = actor.slug, actor.path
+    return names, problems
+
+
+def register_actors(actors) -> tuple[dict, list[Problem]]:
+    """Actors by slug; two files with one slug are an error."""
+    by_slug, problems = {}, []
+    for actor in actors:
+        if actor.slug in by_slug:
+            problems.append(Problem(actor.path, 1, "file", f"its slug {actor.slug!r} is already used by {by_slug[actor.slug].path}"))
+        else:
+            by_slug[actor.slug] = actor
+    return by_slug, problems
+
+
+def resolve_roles(events, by_slug, names) -> tuple[dict, list[Problem]]:
+    """Resolve each event's actor names to slugs, adding file-less actors as needed."""
+    roles, problems = {}, []
+    for event in events:
+        resolved = []
+        for ref in event.actors:
+            slug = names.get(ref.name.casefold())
+            if slug is None:
+                slug = slugify(ref.name)
+                if not slug:
+                    problems.append(Problem(event.path, ref.line, "actors", f"{ref.name!r} gives an empty slug (use letters or digits)"))
+                    continue
+                if slug in by_slug and by_slug[slug].has_file:
+                    problems.append(Problem(event.path, ref.line, "actors",
+                                            f"{ref.name!r} is not a name or alias of {by_slug[slug].path}, whose slug {slug!r} it would take (add it to that file's aliases)"))
+                    continue
+                by_slug.setdefault(slug, Actor(slug=slug, name=ref.name, has_file=False))
+                names[ref.name.casefold()] = slug
+            if any(r.actor == slug for r in resolved):
+                problems.append(Problem(event.path, ref.line, "actors", f"{ref.name!r} names an actor already listed (list each actor once)"))
+                continue
+            resolved.append(Role(slug, ref.role))
+        roles[event.slug] = tuple(resolved)
+    return roles, problems
+
+
+def gather_tags(events) -> tuple[dict, dict, list[Problem]]:
+    """Tags by slug, with each event's tag slugs."""
+    names, members, event_tags, problems = {}, defaultdict(list), {}, []
+    for event in events:
+        slugs = []
+        for tag in event.tags:
+            slug = slugify(tag)
+            if not slug:
+                problems.append(Problem(event.path, event.line_of("tags"), "tags", f"{tag!r} gives an empty slug (use letters or digits)"))
+                continue
+            if slug not in slugs:
+                slugs.append(slug)
+                names.setdefault(slug, tag)
+                members[slug].append(event.slug)
+        event_tags[event.slug] = tuple(slugs)
+    tags = {slug: Tag(slug, names[slug], tuple(members[slug])) for slug in sorted(names)}
+    return tags, event_tags, problems
+
+
+def link_related(events) -> dict:
+    """Related events both ways, in chronological order."""
+    position = {e.slug: i for i, e in enumerate(events)}
+    links = defaultdict(set)
+    for event in events:
+        for other in event.related:
+            if other in position and other != event.slug:
+                links[event.slug].add(other)
+                links[other].add(event.slug)
+    return {slug: tuple(sorted(links[slug], key=position.get)) for slug in position}
+
+
+def link_affiliations(actors: dict, names: dict) -> tuple[dict, dict, list[Problem]]:
+    """Affiliations resolved to actor slugs, and the reverse (members)."""
+    up, down, problems = {}, defaultdict(list), []
+    for actor in actors.values():
+        slugs = []
+        for name in actor.affiliations:
+            slug = names.get(name.casefold())
+            if slug is None:
+                problems.append(Problem(actor.path, actor.line_of("affiliations"), "affiliations",
+                                        f"{name!r} names no actor (add an actor file or fix the name)", warning=True))
+            elif slug != actor.slug and slug not in slugs:
+                slugs.append(slug)
+                down[slug].append(actor.slug)
+        up[actor.slug] = tuple(slugs)
+    return up, {slug: tuple(sorted(v, key=lambda s: actors[s].name.casefold())) for slug, v in down.items()}, problems
+
+
+def index(content: Content) -> tuple[Site, list[Problem]]:
+    """Build the site model from loaded content; return it with any cross-file problems."""
+    events = content.events
+    by_slug, problems = register_actors(content.actors)
+    names, found = actor_names(by_slug.values())
+    problems += found
+    roles, found = resolve_roles(events, by_slug, names)
+    problems += found
+    actors = dict(sorted(by_slug.items(), key=lambda kv: (kv[1].name.casefold(), kv[0])))
+    actor_events = {slug: [] for slug in actors}
+    for event in events:
+        for role in roles[event.slug]:
+            actor_events[role.actor].append(event.slug)
+    tags, event_tags, found = gather_tags(events)
+    problems += found
+    up, down, found = link_affiliations(actors, names)
+    problems += found
+    for actor in actors.values():
+        if not actor.has_file:
+            first = next(e for e in events if any(r.actor == actor.slug for r in roles[e.slug]))
+            ref = next(r for r in first.actors if names.get(r.name.casefold()) == actor.slug)
+            problems.append(Problem(first.path, ref.line, "actors", f"{actor.name!r} has no actor file (add content/actors/{actor.slug}.md)", warning=True))
+    for event in events:
+        if not event.sources:
+            problems.append(Problem(event.path, event.line_of("title"), "sources", "none given (add at least one source)", warning=True))
+    site = Site(content, events, actors, roles, {k: tuple(v) for k, v in actor_events.items()}, tags, event_tags,
+                link_related(events), up, down, {e.slug: e for e in events})
+    return site, problems

@@ -1,0 +1,130 @@
+"""The site's content as small frozen values: settings, events, actors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from site_builder.dates import PartialDate
+
+STATUSES = ("confirmed", "reported", "unconfirmed", "disputed", "denied")
+KINDS = ("person", "state", "organization", "group", "media", "other")
+ORDERS = ("oldest-first", "newest-first")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """site.yaml, with defaults for whatever it leaves out."""
+
+    title: str = "Timeline"
+    description: str = ""
+    base_url: str = "/"
+    language: str = "en"
+    order: str = "oldest-first"
+    unsafe_html: bool = False
+
+    @property
+    def base_path(self) -> str:
+        """The path every link starts with: '/' or '/project/'."""
+        path = urlsplit(self.base_url).path or "/"
+        return path if path.endswith("/") else path + "/"
+
+    @property
+    def absolute_base(self) -> str:
+        """base_url with a trailing slash when it names a host, else the base path."""
+        parts = urlsplit(self.base_url)
+        if parts.scheme and parts.netloc:
+            return f"{parts.scheme}://{parts.netloc}{self.base_path}"
+        return self.base_path
+
+    @property
+    def has_host(self) -> bool:
+        """Whether base_url is absolute, so feeds and the sitemap can use full URLs."""
+        parts = urlsplit(self.base_url)
+        return bool(parts.scheme and parts.netloc)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a piece of information was published."""
+
+    url: str
+    publisher: str
+    title: str = ""
+    via: str = ""
+    published: PartialDate | None = None
+    archive: str = ""
+
+
+@dataclass(frozen=True)
+class ActorRef:
+    """An actor as an event names it: a name or alias, and a role."""
+
+    name: str
+    role: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Event:
+    """One dated event, as loaded from its file."""
+
+    slug: str
+    path: str
+    title: str
+    date: PartialDate
+    actors: tuple[ActorRef, ...]
+    end: PartialDate | None = None
+    display_date: str = ""
+    approximate: bool = False
+    sources: tuple[Source, ...] = ()
+    tags: tuple[str, ...] = ()
+    status: str = ""
+    location: str = ""
+    summary: str = ""
+    related: tuple[str, ...] = ()
+    draft: bool = False
+    body: str = ""
+    body_line: int = 1
+    lines: tuple[tuple[str, int], ...] = field(default=(), compare=False, repr=False)
+
+    def line_of(self, name: str) -> int:
+        """The line where the front-matter field `name` stands."""
+        return dict(self.lines).get(name, 1)
+
+    @property
+    def sort_key(self) -> tuple:
+        """Chronological order: start of period, coarser first, then slug."""
+        return (*self.date.sort_key, self.slug)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A person, state, organization... that events name."""
+
+    slug: str
+    name: str
+    kind: str = "other"
+    aliases: tuple[str, ...] = ()
+    affiliations: tuple[str, ...] = ()
+    description: str = ""
+    body: str = ""
+    path: str = ""
+    body_line: int = 1
+    has_file: bool = True
+    lines: tuple[tuple[str, int], ...] = field(default=(), compare=False, repr=False)
+
+    def line_of(self, name: str) -> int:
+        """The line where the front-matter field `name` stands."""
+        return dict(self.lines).get(name, 1)
+
+
+@dataclass(frozen=True)
+class Content:
+    """Everything loaded from a site folder, validated field by field."""
+
+    settings: Settings
+    events: tuple[Event, ...]
+    actors: tuple[Actor, ...]
+    site_dir: str
+    left_out: tuple[str, ...] = ()  # slugs of drafts not built, which links may still name

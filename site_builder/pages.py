@@ -1,0 +1,183 @@
+"""Plan the pages: which file gets which template and which values."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+
+from site_builder.views import Link, group_by_year, make_card, STATUS_NOTES, describe_date
+
+FRONT_PAGE_LIMIT = 500
+FEED_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class Page:
+    """One output file: rendered from a template, or given as text."""
+
+    path: str
+    template: str = ""
+    context: dict | None = None
+    text: str = ""
+
+
+class Urls:
+    """Every URL in the site starts with the base path."""
+
+    def __init__(self, settings):
+        self.base = settings.base_path
+        self.absolute = settings.absolute_base
+
+    def __call__(self, path: str = "") -> str:
+        return self.base + path
+
+    def full(self, path: str = "") -> str:
+        """An absolute URL when base_url names a host, else a path."""
+        return self.absolute + path
+
+
+def ordered(site, slugs=None):
+    """Events (all, or those named) in the site's chosen order."""
+    events = site.events if slugs is None else [site.by_slug[s] for s in slugs]
+    return list(reversed(events)) if site.settings.order == "newest-first" else list(events)
+
+
+def plan(site, bodies: dict) -> list[Page]:
+    """Every page of the site, in a stable order."""
+    url = Urls(site.settings)
+    cards = {e.slug: make_card(e, site, url, e.summary or bodies[e.slug].first_paragraph) for e in site.events}
+    common = {"site": site.settings, "url": url, "status_notes": STATUS_NOTES}
+    pages = [*chronology_pages(site, cards, url, common)]
+    pages += [event_page(site, e, cards, bodies[e.slug], url, common) for e in site.events]
+    pages += actor_pages(site, cards, bodies, url, common)
+    pages += tag_pages(site, cards, url, common)
+    pages += [Page("404.html", "404.html", {**common, "page_title": "Page not found"})]
+    pages += feeds_and_data(site, cards, bodies, url, common)
+    return pages
+
+
+def group(site, cards, url, slugs=None):
+    """Cards of the given events grouped by year and month, in the site's order."""
+    return group_by_year([(cards[e.slug], e.date) for e in ordered(site, slugs)], url)
+
+
+def filters(site, cards):
+    """Options for the chronology's filter form."""
+    used = Counter(a.slug for c in cards.values() for a in c.actors)
+    actors = [Link(a.name, "", a.slug, str(used[a.slug])) for a in site.actors.values() if used[a.slug]]
+    tags = [Link(t.name, "", t.slug, str(len(t.events))) for t in site.tags.values()]
+    statuses = [s for s in STATUS_NOTES if any(c.status == s for c in cards.values())]
+    return {"actors": actors, "tags": tags, "statuses": statuses}
+
+
+def chronology_pages(site, cards, url, common):
+    """index.html and one page per year."""
+    years = group(site, cards, url)
+    year_links = [Link(str(y.year), y.url, str(y.year), str(y.count)) for y in sorted(years, key=lambda y: y.year)]
+    shown = ordered(site)[:FRONT_PAGE_LIMIT]
+    front = group(site, cards, url, [e.slug for e in sorted(shown, key=lambda e: e.sort_key)])
+    total = len(site.events)
+    yield Page("index.html", "index.html", {
+        **common, "page_title": "", "years": front, "year_links": year_links, "total": total,
+        "shown": len(shown), "filters": filters(site, cards)})
+    for year in years:
+        yield Page(f"years/{year.year}/index.html", "year.html", {
+            **common, "page_title": str(year.year), "year": year, "year_links": year_links, "total": year.count})
+
+
+def event_page(site, event, cards, body, url, common):
+    """One event's page."""
+    before, after = site.neighbours(event.slug)
+    sources = [
+        {"url": s.url, "publisher": s.publisher, "title": s.title, "via": s.via, "archive": s.archive,
+         "published": describe_date(s.published, None, "", False) if s.published else None}
+        for s in event.sources
+    ]
+    return Page(f"events/{event.slug}/index.html", "event.html", {
+        **common, "page_title": event.title, "event": cards[event.slug], "body": body.html,
+        "location": event.location, "sources": sources,
+        "related": [cards[s] for s in site.related[event.slug]],
+        "previous": cards[before.slug] if before else None, "next": cards[after.slug] if after else None,
+        "canonical": url.full(f"events/{event.slug}/")})
+
+
+def actor_pages(site, cards, bodies, url, common):
+    """The actor index and one timeline per actor."""
+    rows = [Link(a.name, url(f"actors/{a.slug}/"), a.slug, str(len(site.actor_events[a.slug]))) for a in site.actors.values()]
+    kinds = {a.slug: a.kind for a in site.actors.values()}
+    yield Page("actors/index.html", "actors.html", {**common, "page_title": "Actors", "actors": rows, "kinds": kinds})
+    for actor in site.actors.values():
+        slugs = site.actor_events[actor.slug]
+        events = [site.by_slug[s] for s in slugs]
+        together = Counter(r.actor for s in slugs for r in site.roles[s] if r.actor != actor.slug)
+        yield Page(f"actors/{actor.slug}/index.html", "actor.html", {
+            **common, "page_title": actor.name, "actor": actor, "body": bodies.get(f"actor:{actor.slug}"),
+            "years": group(site, cards, url, slugs), "count": len(slugs),
+            "first": cards[events[0].slug] if events else None, "last": cards[events[-1].slug] if events else None,
+            "affiliations": [Link(site.actors[s].name, url(f"actors/{s}/"), s) for s in site.affiliations.get(actor.slug, ())],
+            "members": [Link(site.actors[s].name, url(f"actors/{s}/"), s) for s in site.members.get(actor.slug, ())],
+            "together": [Link(site.actors[s].name, url(f"actors/{s}/"), s, str(n))
+                         for s, n in sorted(together.items(), key=lambda kv: (-kv[1], site.actors[kv[0]].name))[:8]],
+            "feed": url(f"actors/{actor.slug}/feed.xml")})
+
+
+def tag_pages(site, cards, url, common):
+    """The tag index and one page per tag."""
+    rows = [Link(t.name, url(f"tags/{t.slug}/"), t.slug, str(len(t.events))) for t in site.tags.values()]
+    yield Page("tags/index.html", "tags.html", {**common, "page_title": "Tags", "tags": rows})
+    for tag in site.tags.values():
+        yield Page(f"tags/{tag.slug}/index.html", "tag.html", {
+            **common, "page_title": f"Tag: {tag.name}", "tag": tag, "years": group(site, cards, url, tag.events),
+            "count": len(tag.events)})
+
+
+def feed_entries(site, slugs, cards, bodies, url):
+    """The newest events, as Atom entries."""
+    events = sorted((site.by_slug[s] for s in slugs), key=lambda e: e.sort_key, reverse=True)[:FEED_LIMIT]
+    return [{"card": cards[e.slug], "id": url.full(f"events/{e.slug}/"), "updated": f"{e.date.start.isoformat()}T00:00:00Z",
+             "content": bodies[e.slug].html} for e in events]
+
+
+def feed_page(path, title, self_path, entries, site, url):
+    """One Atom feed."""
+    updated = max((e["updated"] for e in entries), default="1970-01-01T00:00:00Z")
+    return Page(path, "feed.xml", {"site": site.settings, "url": url, "title": title, "entries": entries,
+                                   "updated": updated, "self_url": url.full(self_path), "home": url.full("")})
+
+
+def feeds_and_data(site, cards, bodies, url, common):
+    """Atom feeds, events.json, sitemap.xml and .nojekyll."""
+    yield feed_page("feed.xml", site.settings.title, "feed.xml", feed_entries(site, [e.slug for e in site.events], cards, bodies, url), site, url)
+    for actor in site.actors.values():
+        entries = feed_entries(site, site.actor_events[actor.slug], cards, bodies, url)
+        yield feed_page(f"actors/{actor.slug}/feed.xml", f"{actor.name} — {site.settings.title}", f"actors/{actor.slug}/feed.xml", entries, site, url)
+    yield Page("events.json", text=events_json(site, cards, url))
+    yield Page(".nojekyll", text="")
+
+
+def events_json(site, cards, url) -> str:
+    """The events.json export, as the contract lists its fields."""
+    events = []
+    for event in site.events:
+        card = cards[event.slug]
+        events.append({
+            "slug": event.slug, "url": url.full(f"events/{event.slug}/"), "title": event.title,
+            "date": event.date.iso(), "end": event.end.iso() if event.end else None,
+            "precision": event.date.precision, "display_date": event.display_date or None,
+            "approximate": event.approximate,
+            "actors": [{"name": a.label, "slug": a.slug, "role": a.note or None} for a in card.actors],
+            "tags": [t.slug for t in card.tags], "status": event.status or None,
+            "location": event.location or None, "summary": card.summary or None,
+            "sources": [{"url": s.url, "publisher": s.publisher, "title": s.title or None, "via": s.via or None,
+                         "published": s.published.iso() if s.published else None, "archive": s.archive or None}
+                        for s in event.sources],
+        })
+    return json.dumps({"events": events}, ensure_ascii=False, indent=1) + "\n"
+
+
+def sitemap(pages, url) -> Page:
+    """sitemap.xml listing every HTML page except 404."""
+    locations = sorted(url.full(p.path.removesuffix("index.html")) for p in pages
+                       if p.path.endswith(".html") and p.path != "404.html")
+    return Page("sitemap.xml", "sitemap.xml", {"locations": locations})

@@ -1,0 +1,61 @@
+"""Render planned pages with Jinja: the site's templates first, then the default theme."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+
+from site_builder.errors import ContentError, Problem
+
+
+def theme_dir() -> Path:
+    """The default theme: inside the installed package, or the checkout's top-level templates/."""
+    packaged = Path(__file__).parent / "templates"
+    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "templates"
+
+
+def environment(site_dir: Path) -> jinja2.Environment:
+    """A Jinja environment that looks in SITE/templates, then the default theme."""
+    loaders = []
+    own = site_dir / "templates"
+    if own.is_dir():
+        loaders.append(jinja2.FileSystemLoader(str(own), followlinks=False))
+    loaders.append(jinja2.FileSystemLoader(str(theme_dir())))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    return env
+
+
+def template_problem(error: Exception, name: str) -> Problem:
+    """A template failure as a path:line problem (the site owner's templates are code)."""
+    line = getattr(error, "lineno", None) or 1
+    where = getattr(error, "filename", None) or getattr(error, "name", None) or f"templates/{name}"
+    return Problem(str(where), line, "template", f"{type(error).__name__}: {error}")
+
+
+def render_page(env: jinja2.Environment, page) -> str:
+    """The text of one page."""
+    if not page.template:
+        return page.text
+    return env.get_template(page.template).render(page.context)
+
+
+def render_all(env: jinja2.Environment, pages) -> dict[str, str]:
+    """Render every page; template errors are collected and raised together."""
+    rendered, problems = {}, {}
+    for page in pages:
+        try:
+            rendered[page.path] = render_page(env, page)
+        except jinja2.TemplateError as error:
+            problem = template_problem(error, page.template)
+            problems.setdefault((problem.path, problem.line, problem.message), problem)
+    if problems:
+        raise ContentError(list(problems.values()))
+    return rendered

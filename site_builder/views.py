@@ -1,0 +1,132 @@
+"""What templates print: plain values computed from the site model, never computed in markup."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from site_builder.dates import PartialDate
+from site_builder.model import Event
+
+STATUS_NOTES = {
+    "confirmed": "Confirmed: established by the sources cited.",
+    "reported": "Reported: published by a source, not independently confirmed.",
+    "unconfirmed": "Unconfirmed: those asked could not confirm it.",
+    "disputed": "Disputed: contested by other sources or parties.",
+    "denied": "Denied: rejected by a party to it.",
+}
+
+
+@dataclass(frozen=True)
+class Link:
+    """Something to link to: a label, a URL and an optional note (a role, a count)."""
+
+    label: str
+    url: str
+    slug: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class When:
+    """An event's date as shown: text plus machine-readable bounds."""
+
+    text: str
+    start: str
+    end: str = ""
+    end_text: str = ""
+    approximate: bool = False
+    custom: bool = False
+
+
+@dataclass(frozen=True)
+class Card:
+    """One event as every list shows it."""
+
+    slug: str
+    url: str
+    title: str
+    when: When
+    status: str
+    status_note: str
+    actors: tuple[Link, ...]
+    tags: tuple[Link, ...]
+    summary: str
+    source_count: int
+    draft: bool
+
+    @property
+    def data_actors(self) -> str:
+        """Space-separated actor slugs for the data-actors hook."""
+        return " ".join(a.slug for a in self.actors)
+
+    @property
+    def data_tags(self) -> str:
+        """Space-separated tag slugs for the data-tags hook."""
+        return " ".join(t.slug for t in self.tags)
+
+
+def describe_date(date: PartialDate, end: PartialDate | None, display: str, approximate: bool) -> When:
+    """The text and <time> values for a date, honouring display_date and approximate."""
+    if display:
+        return When(display, date.iso(), end.iso() if end else "", "", approximate, True)
+    text = ("c. " if approximate else "") + date.human()
+    return When(text, date.iso(), end.iso() if end else "", end.human() if end else "", approximate)
+
+
+def make_card(event: Event, site, url, summary: str) -> Card:
+    """The list view of one event."""
+    actors = tuple(
+        Link(site.actors[role.actor].name, url(f"actors/{role.actor}/"), role.actor, role.role)
+        for role in site.roles[event.slug]
+    )
+    tags = tuple(Link(site.tags[t].name, url(f"tags/{t}/"), t) for t in site.event_tags[event.slug])
+    return Card(
+        slug=event.slug,
+        url=url(f"events/{event.slug}/"),
+        title=event.title,
+        when=describe_date(event.date, event.end, event.display_date, event.approximate),
+        status=event.status,
+        status_note=STATUS_NOTES.get(event.status, ""),
+        actors=actors,
+        tags=tags,
+        summary=summary,
+        source_count=len(event.sources),
+        draft=event.draft,
+    )
+
+
+@dataclass(frozen=True)
+class Month:
+    """A month's events in the chronology (month 0: the year is all that is known)."""
+
+    id: str
+    label: str
+    datetime: str
+    cards: tuple[Card, ...]
+
+
+@dataclass(frozen=True)
+class Year:
+    """A year's events grouped by month."""
+
+    year: int
+    url: str
+    count: int
+    months: tuple[Month, ...]
+
+
+def group_by_year(cards_and_dates, url) -> tuple[Year, ...]:
+    """Group (card, date) pairs, already in order, into years and months."""
+    years: dict[int, dict[int, list]] = {}
+    for card, date in cards_and_dates:
+        years.setdefault(date.year, {}).setdefault(date.month or 0, []).append(card)
+    result = []
+    for year, months in years.items():
+        groups = tuple(
+            Month(f"y{year}" if m == 0 else f"m{year}-{m:02d}",
+                  f"{year}, month not known" if m == 0 else PartialDate(year, m).human(),
+                  f"{year:04d}" if m == 0 else f"{year:04d}-{m:02d}", tuple(cards))
+            for m, cards in months.items()
+        )
+        result.append(Year(year, url(f"years/{year}/"), sum(len(g.cards) for g in groups), groups))
+    return tuple(result)
