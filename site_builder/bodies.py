@@ -34,9 +34,10 @@ class _Links(Treeprocessor):
     """Rewrite `event:SLUG`/`actor:SLUG` links, shift headings below the page title, and
     turn remote images into links so that no page ever fetches from another host."""
 
-    def __init__(self, md, base_path):
+    def __init__(self, md, base_path, unlinked):
         super().__init__(md)
         self.base_path = base_path
+        self.unlinked = unlinked
         self.found = []
 
     def run(self, root):
@@ -45,7 +46,7 @@ class _Links(Treeprocessor):
                 self.rewrite(element)
             elif element.tag in ("h1", "h2", "h3", "h4", "h5"):
                 element.tag = f"h{int(element.tag[1]) + 1}"
-            elif element.tag == "img" and urlsplit(element.get("src", "")).netloc:
+            elif element.tag == "img" and is_remote(element.get("src", "")):
                 src, alt = element.attrib.pop("src"), element.attrib.pop("alt", "") or "image"
                 element.tag, element.text = "a", f"{alt} (image)"
                 element.attrib = {"href": src}
@@ -56,16 +57,28 @@ class _Links(Treeprocessor):
         if colon and kind in LINK_KINDS and "/" not in slug:
             slug, hash_, anchor = slug.partition("#")
             self.found.append((kind, slug))
-            element.set("href", f"{self.base_path}{LINK_KINDS[kind]}/{slug}/{hash_}{anchor}")
+            if (kind, slug) in self.unlinked:  # a draft left out of the build: keep the words, drop the link
+                element.tag, element.attrib = "span", {}
+            else:
+                element.set("href", f"{self.base_path}{LINK_KINDS[kind]}/{slug}/{hash_}{anchor}")
 
 
 class _LinkExtension(Extension):
-    def __init__(self, base_path):
+    def __init__(self, base_path, unlinked):
         super().__init__()
         self.base_path = base_path
+        self.unlinked = unlinked
 
     def extendMarkdown(self, md):
-        md.treeprocessors.register(_Links(md, self.base_path), "site_links", 1)
+        md.treeprocessors.register(_Links(md, self.base_path, self.unlinked), "site_links", 1)
+
+
+def is_remote(url: str) -> bool:
+    """Whether a URL names another host (an unparseable one counts as remote, to be safe)."""
+    try:
+        return bool(urlsplit(url.strip()).netloc)
+    except ValueError:
+        return True
 
 
 def sanitise(text: str) -> str:
@@ -81,7 +94,7 @@ def sanitise(text: str) -> str:
 
 
 def _drop_remote_images(tag, attribute, value):
-    if tag == "img" and attribute == "src" and urlsplit(value).netloc:
+    if tag == "img" and attribute == "src" and is_remote(value):
         return None
     return value
 
@@ -91,9 +104,11 @@ def plain_text(fragment: str) -> str:
     return " ".join(html.unescape(nh3.clean(fragment, tags=set())).split())
 
 
-def render_body(text: str, base_path: str, unsafe_html: bool = False) -> Body:
-    """Convert one Markdown body to HTML (sanitised unless unsafe_html)."""
-    extension = _LinkExtension(base_path)
+def render_body(text: str, base_path: str, unsafe_html: bool = False, unlinked=frozenset()) -> Body:
+    """Convert one Markdown body to HTML (sanitised unless unsafe_html).
+
+    `unlinked` holds (kind, slug) pairs that are known but not built (drafts): their links become plain text."""
+    extension = _LinkExtension(base_path, unlinked)
     converter = markdown.Markdown(extensions=[*EXTENSIONS, extension], output_format="html")
     rendered = converter.convert(text)
     processor = converter.treeprocessors["site_links"]
@@ -103,6 +118,6 @@ def render_body(text: str, base_path: str, unsafe_html: bool = False) -> Body:
 
 
 def link_line(text: str, kind: str, slug: str) -> int:
-    """Line offset (0-based) of the first `kind:slug` link in a body."""
-    position = text.find(f"{kind}:{slug}")
-    return text.count("\n", 0, position) if position >= 0 else 0
+    """Line offset (0-based) of the first `kind:slug` link in a body (not one whose slug merely starts so)."""
+    found = re.search(rf"\b{kind}:{re.escape(slug)}(?![\w-])", text)
+    return text.count("\n", 0, found.start()) if found else 0

@@ -45,8 +45,9 @@ def render_bodies(site) -> tuple[dict, list[Problem]]:
     bodies, problems = {}, []
     known = {"event": set(site.by_slug) | set(site.content.left_out), "actor": set(site.actors)}
     items = [(e.slug, e) for e in site.events] + [(f"actor:{a.slug}", a) for a in site.actors.values() if a.body.strip()]
+    unlinked = frozenset(("event", slug) for slug in site.content.left_out)
     for key, item in items:
-        body = render_body(item.body, settings.base_path, settings.unsafe_html)
+        body = render_body(item.body, settings.base_path, settings.unsafe_html, unlinked)
         bodies[key] = body
         for kind, slug in body.links:
             if slug not in known[kind]:

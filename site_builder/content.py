@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
+from dataclasses import replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from slugify import slugify
 
 from site_builder import model
 from site_builder.bodies import MAX_BODY_CHARS
-from site_builder.errors import Problem
+from site_builder.errors import Problem, UsageError
 from site_builder.fields import (Bool, Checker, Choice, Date, ListOf, Record, Slug, Text,
                                  TextOrRecord, Url)
 from site_builder.frontmatter import read_config, read_document
@@ -80,8 +83,7 @@ def load_settings(site: Path, site_label: str, base_url: str | None = None):
     """Read site.yaml (optional) into Settings."""
     path = site / "site.yaml"
     display = label(site_label, "site.yaml")
-    values = {}
-    problems = []
+    values, problems, meta = {}, [], None
     if path.exists():
         meta, problems = read_config(path, display)
         if meta is not None:
@@ -89,11 +91,28 @@ def load_settings(site: Path, site_label: str, base_url: str | None = None):
             values = {k: v for k, v in SETTINGS.check(meta, 1, "", checker).items() if v is not None}
             problems = checker.problems
     if base_url is not None:
+        if check_base_url(base_url):
+            raise UsageError(f"--base-url: {check_base_url(base_url)}")
         values["base_url"] = base_url
-    url = values.get("base_url", "/")
-    if not (url.startswith("/") or url.lower().startswith(("http://", "https://"))):
-        problems.append(Problem(display, 1, "base_url", f"{url!r} must start with http://, https:// or /"))
+    problem = check_base_url(values.get("base_url", "/"))
+    if problem:
+        problems.append(Problem(display, meta.line_of("base_url"), "base_url", problem))
+        values.pop("base_url")
     return model.Settings(**values), problems
+
+
+def check_base_url(url: str) -> str:
+    """What is wrong with a base_url, or ''."""
+    allowed = "an http:// or https:// address or a path starting with /, e.g. https://user.github.io/project/"
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return f"{url!r} is not a web address ({allowed})"
+    if not (url.startswith("/") and not url.startswith("//")) and not (parts.scheme.lower() in ("http", "https") and parts.netloc):
+        return f"{url!r} must start with http://, https:// or / ({allowed})"
+    if parts.query or parts.fragment or re.search(r"[\s\"'<>\\]", url):
+        return f"{url!r} must be a plain address without spaces, quotes, ? or # ({allowed})"
+    return ""
 
 
 def content_files(site: Path, folder: str, recursive: bool):
@@ -118,25 +137,25 @@ def inside(site: Path, path: Path) -> bool:
 
 
 def load_file(site, site_label, path, rule):
-    """Read one content file and check its front matter against `rule`."""
+    """Read one content file and check its front matter against `rule`.
+
+    Returns (display, doc, values, lines, problems); `lines` maps each field path
+    (`actors[2].name`) to the line it stands on."""
     display = label(site_label, path.relative_to(site).as_posix())
     if not inside(site, path):
-        return display, None, None, [Problem(display, 1, "file", "is a link to a file outside the site (copy it in instead)")]
+        return display, None, None, {}, [Problem(display, 1, "file", "is a link to a file outside the site (copy it in instead)")]
     doc, problems = read_document(path, display)
     if doc is None:
-        return display, None, None, problems
+        return display, None, None, {}, problems
     checker = Checker(display)
     values = rule.check(doc.meta, doc.meta.line, "", checker)
-    return display, doc, values, checker.problems
+    return display, doc, values, checker.lines, checker.problems
 
 
-def build_event(path: Path, display: str, doc, values: dict) -> model.Event:
+def build_event(path: Path, display: str, doc, values: dict, lines: dict) -> model.Event:
     """Make an Event from checked front-matter values."""
-    refs = tuple(
-        model.ActorRef(ref["name"], ref.get("role") or "", doc.meta["actors"].line_of(i)
-                       if hasattr(doc.meta["actors"], "line_of") else doc.meta.line_of("actors"))
-        for i, ref in enumerate(values["actors"])
-    )
+    refs = tuple(model.ActorRef(ref["name"], ref.get("role") or "", lines[f"actors[{i}]"])
+                 for i, ref in enumerate(values["actors"], start=1))
     sources = tuple(model.Source(**{k: v for k, v in s.items() if v is not None}) for s in values.get("sources") or ())
     return model.Event(
         slug=values.get("slug") or slugify(path.stem),
@@ -156,16 +175,16 @@ def build_event(path: Path, display: str, doc, values: dict) -> model.Event:
         draft=bool(values.get("draft")),
         body=doc.body,
         body_line=doc.body_line,
-        lines=tuple(doc.meta.key_lines.items()),
+        lines=tuple(lines.items()),
     )
 
 
 def load_event(site, site_label, path):
     """Load and check one event file; return (event or None, problems)."""
-    display, doc, values, problems = load_file(site, site_label, path, EVENT)
+    display, doc, values, lines, problems = load_file(site, site_label, path, EVENT)
     if doc is None or problems:
         return None, problems
-    event = build_event(path, display, doc, values)
+    event = build_event(path, display, doc, values, lines)
     if len(event.body) > MAX_BODY_CHARS:
         return None, [Problem(display, event.body_line, "body", f"is too long (at most {MAX_BODY_CHARS:,} characters; split the event)")]
     if not event.slug:
@@ -177,7 +196,7 @@ def load_event(site, site_label, path):
 
 def load_actor(site, site_label, path):
     """Load and check one actor file; return (actor or None, problems)."""
-    display, doc, values, problems = load_file(site, site_label, path, ACTOR)
+    display, doc, values, lines, problems = load_file(site, site_label, path, ACTOR)
     if doc is None or problems:
         return None, problems
     slug = slugify(path.stem)
@@ -187,19 +206,21 @@ def load_actor(site, site_label, path):
         slug=slug, name=values["name"], kind=values.get("kind") or "other",
         aliases=tuple(values.get("aliases") or ()), affiliations=tuple(values.get("affiliations") or ()),
         description=values.get("description") or "", body=doc.body, path=display, body_line=doc.body_line,
-        lines=tuple(doc.meta.key_lines.items()),
+        lines=tuple(lines.items()),
     ), []
 
 
 def load_events(site: Path, site_label: str):
-    """Load every event file; return (events, problems)."""
-    events, problems = [], []
+    """Load every event file; return (events, problems, file-name slugs of the files that failed)."""
+    events, problems, failed = [], [], set()
     for path in content_files(site, "events", recursive=True):
         event, found = load_event(site, site_label, path)
         problems += found
-        if event is not None:
+        if event is None:
+            failed.add(slugify(path.stem))
+        else:
             events.append(event)
-    return events, problems
+    return events, problems, failed
 
 
 def load_actors(site: Path, site_label: str):
@@ -219,21 +240,21 @@ def check_unique_slugs(events) -> list[Problem]:
     for event in events:
         if event.slug in seen:
             first = seen[event.slug]
-            problems.append(Problem(event.path, event.line_of("slug") if event.line_of("slug") > 1 else 1, "slug",
+            problems.append(Problem(event.path, event.line_of("slug"), "slug",
                                     f"{event.slug!r} is already used by {first.path} (slugs must be unique)"))
         else:
             seen[event.slug] = event
     return problems
 
 
-def check_related(events, all_slugs) -> list[Problem]:
-    """Every related slug names an event (drafts left out count as known)."""
-    known = {e.slug for e in events}
+def check_related(events, failed=frozenset()) -> list[Problem]:
+    """Every related slug names an event (drafts count; so do files already reported as broken)."""
+    known = {e.slug for e in events} | set(failed)
     problems = []
     for event in events:
-        for slug in event.related:
-            if slug not in known and slug not in all_slugs:
-                problems.append(Problem(event.path, event.line_of("related"), "related",
+        for number, slug in enumerate(event.related, start=1):
+            if slug not in known:
+                problems.append(Problem(event.path, event.line_of(f"related[{number}]"), f"related[{number}]",
                                         f"{slug!r} names no event (use the slug of an existing event)"))
     return problems
 
@@ -244,8 +265,6 @@ def drop_drafts(events, drafts: bool):
         return list(events)
     kept = [e for e in events if not e.draft]
     slugs = {e.slug for e in kept}
-    from dataclasses import replace
-
     return [replace(e, related=tuple(s for s in e.related if s in slugs)) if set(e.related) - slugs else e
             for e in kept]
 
@@ -255,13 +274,13 @@ def load(site_dir, drafts: bool = False, base_url: str | None = None, site_label
     site = Path(site_dir)
     site_label = str(site_dir) if site_label is None else site_label
     settings, problems = load_settings(site, site_label, base_url)
-    events, found = load_events(site, site_label)
+    events, found, failed = load_events(site, site_label)
     problems += found
     actors, found = load_actors(site, site_label)
     problems += found
     problems += check_unique_slugs(events)
     all_slugs = {e.slug for e in events}
-    problems += check_related(events, all_slugs)
+    problems += check_related(events, failed)
     events = drop_drafts(events, drafts)
     left_out = tuple(sorted(all_slugs - {e.slug for e in events}))
     content = model.Content(settings, tuple(sorted(events, key=lambda e: e.sort_key)), tuple(actors), str(site), left_out)

@@ -7,9 +7,11 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-MONTHS = tuple(calendar.month_name)[1:]
+# Spelled out rather than taken from calendar.month_name, which follows the process locale.
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")
 PRECISIONS = ("year", "month", "day")
-_FORM = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+_FORM = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")  # ASCII digits only
 ALLOWED = "YYYY, YYYY-MM or YYYY-MM-DD"
 
 

@@ -22,10 +22,15 @@ class Checker:
 
     path: str
     problems: list = field(default_factory=list)
+    lines: dict = field(default_factory=dict)  # field path ("actors[2].name") -> its line
 
     def fail(self, line: int, name: str, message: str) -> None:
         """Record one problem."""
         self.problems.append(Problem(self.path, line, name, message))
+
+    def seen(self, line: int, name: str) -> None:
+        """Remember where a field stands, for messages made after checking."""
+        self.lines.setdefault(name, line)
 
 
 def _kind(value) -> str:
@@ -153,8 +158,11 @@ class Url:
         text = Text().check(value, line, name, checker)
         if text is None:
             return None
-        parts = urlsplit(text)
-        if parts.scheme.lower() not in ("http", "https") or not parts.netloc or re.search(r"\s", text):
+        try:
+            parts = urlsplit(text)
+        except ValueError:  # e.g. an unclosed IPv6 bracket: "http://[x"
+            parts = None
+        if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.netloc or re.search(r"\s", text):
             checker.fail(line, name, f"{text!r} is not a web address (http:// or https:// only)")
             return None
         return text
@@ -184,7 +192,10 @@ class ListOf:
         if len(value) < self.min_items:
             checker.fail(line, name, f"needs at least {self.min_items} item{'s' * (self.min_items > 1)}")
             return None
-        items = [self.item.check(v, value.line_of(i), f"{name}[{i + 1}]", checker) for i, v in enumerate(value)]
+        items = []
+        for i, item in enumerate(value):
+            checker.seen(value.line_of(i), f"{name}[{i + 1}]")
+            items.append(self.item.check(item, value.line_of(i), f"{name}[{i + 1}]", checker))
         return tuple(items) if all(i is not None for i in items) else None
 
     def schema(self) -> dict:
@@ -211,6 +222,7 @@ class Record:
         result = {}
         for key, item in value.items():
             key_line = value.line_of(key)
+            checker.seen(key_line, prefix + key)
             if key not in self.fields:
                 checker.fail(key_line, prefix + key, f"unknown field{_suggest(key, self.fields)} (allowed: {', '.join(self.fields)})")
                 continue

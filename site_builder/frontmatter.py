@@ -8,6 +8,8 @@ Anchors/aliases, duplicate keys and custom tags are refused rather than expanded
 
 from __future__ import annotations
 
+import bisect
+import re
 from dataclasses import dataclass
 
 import yaml
@@ -23,6 +25,8 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 _YAML_TAG = "tag:yaml.org,2002:"
 _PLAIN_TAGS = {"str", "int", "float", "bool", "null", "timestamp", "value"}
 _NULLS = {"", "~", "null", "Null", "NULL"}
+# Characters that XML 1.0 and HTML forbid; a file or a YAML escape ("\x01", "\ud800") must not smuggle them in.
+_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
 class YMap(dict):
@@ -58,8 +62,8 @@ class Document:
 
 
 class _Refused(Exception):
-    def __init__(self, line: int, message: str):
-        self.line, self.message = line, message
+    def __init__(self, line: int, message: str, field: str = ""):
+        self.line, self.message, self.field = line, message, field
 
 
 def read_text(path, display: str) -> tuple[str | None, list[Problem]]:
@@ -77,10 +81,28 @@ def read_text(path, display: str) -> tuple[str | None, list[Problem]]:
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         return None, [Problem(display, line, "file", f"is not valid UTF-8 (byte 0x{data[error.start]:02x}; save the file as UTF-8)")]
-    if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
-        return None, [Problem(display, line, "file", "contains a NUL byte (save it as UTF-8 text)")]
-    return text.replace("\r\n", "\n").replace("\r", "\n"), []
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    bad = _FORBIDDEN.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        return None, [Problem(display, line, "file", f"contains the control character {_codepoint(bad.group())} (remove it; only tabs and line ends are allowed)")]
+    return text, []
+
+
+def _codepoint(char: str) -> str:
+    return f"U+{ord(char):04X}"
+
+
+class _Lines:
+    """Maps a character offset in a YAML text to a file line, counting only newlines as editors do
+    (PyYAML also breaks lines at U+0085, U+2028 and U+2029, so its own line numbers can drift)."""
+
+    def __init__(self, source: str, first_line: int):
+        self.newlines = [m.start() for m in re.finditer("\n", source)]
+        self.first_line = first_line
+
+    def __call__(self, index: int) -> int:
+        return self.first_line + bisect.bisect_left(self.newlines, index)
 
 
 def split_front_matter(text: str, display: str, required: bool = True):
@@ -99,31 +121,39 @@ def split_front_matter(text: str, display: str, required: bool = True):
     return None, [Problem(display, 1, "front matter", "is not closed (end it with a line '---')")]
 
 
-def parse_yaml(source: str, display: str, first_line: int = 1):
+def parse_yaml(source: str, display: str, first_line: int = 1, field: str = "front matter"):
     """Parse YAML into YMap/YList/str/None values, or return problems."""
+    line_at = _Lines(source, first_line)
     try:
         node = yaml.compose(source, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        line = first_line + (mark.line if mark else 0)
-        return None, [Problem(display, line, "front matter", f"is not valid YAML: {error.problem}")]
+        line = line_at(mark.index) if mark else first_line
+        return None, [Problem(display, line, field, f"is not valid YAML: {_one_line(error.problem or error.context)}")]
+    except yaml.reader.ReaderError as error:
+        return None, [Problem(display, line_at(error.position), field,
+                              f"is not valid YAML: the character {_codepoint(chr(error.character))} is not allowed")]
     except (yaml.YAMLError, RecursionError) as error:
-        return None, [Problem(display, first_line, "front matter", f"is not valid YAML: {error}")]
+        return None, [Problem(display, first_line, field, f"is not valid YAML: {_one_line(str(error))}")]
     if node is None:
         empty = YMap()
         empty.line, empty.key_lines = first_line, {}
         return empty, []
     try:
-        return _convert(node, first_line, set()), []
+        return _convert(node, line_at, set()), []
     except _Refused as refused:
-        return None, [Problem(display, refused.line, "front matter", refused.message)]
+        return None, [Problem(display, refused.line, refused.field or field, refused.message)]
     except RecursionError:
-        return None, [Problem(display, first_line, "front matter", "is nested too deeply")]
+        return None, [Problem(display, first_line, field, "is nested too deeply")]
 
 
-def _convert(node, offset: int, seen: set):
-    """Turn a composed node into plain values, refusing aliases, tags and duplicates."""
-    line = node.start_mark.line + offset
+def _one_line(message) -> str:
+    return " ".join(str(message).split()) or "syntax error"
+
+
+def _convert(node, line_at, seen: set):
+    """Turn a composed node into plain values, refusing aliases, tags, duplicates and control characters."""
+    line = line_at(node.start_mark.index)
     if id(node) in seen:
         raise _Refused(line, "YAML anchors and aliases (&, *) are not allowed (write the value out)")
     seen.add(id(node))
@@ -131,26 +161,30 @@ def _convert(node, offset: int, seen: set):
     if isinstance(node, yaml.ScalarNode):
         if not tag.startswith(_YAML_TAG) or tag[len(_YAML_TAG):] not in _PLAIN_TAGS:
             raise _Refused(line, f"the YAML tag {tag} is not allowed (plain values only)")
+        bad = _FORBIDDEN.search(node.value)
+        if bad:
+            raise _Refused(line, f"the character {_codepoint(bad.group())} is not allowed (only printable text)")
         if node.style is None and node.value in _NULLS:
             return None
         return node.value
     if tag not in (_YAML_TAG + "seq", _YAML_TAG + "map", _YAML_TAG + "omap"):
         raise _Refused(line, f"the YAML tag {tag} is not allowed (plain values only)")
     if isinstance(node, yaml.SequenceNode):
-        result = YList(_convert(item, offset, seen) for item in node.value)
-        result.line, result.item_lines = line, [i.start_mark.line + offset for i in node.value]
+        result = YList(_convert(item, line_at, seen) for item in node.value)
+        result.line, result.item_lines = line, [line_at(i.start_mark.index) for i in node.value]
         return result
     result = YMap()
     result.line, result.key_lines = line, {}
     for key_node, value_node in node.value:
-        key_line = key_node.start_mark.line + offset
+        key_line = line_at(key_node.start_mark.index)
         if not isinstance(key_node, yaml.ScalarNode):
-            raise _Refused(key_line, "a key must be a plain name")
+            raise _Refused(key_line, "a key must be a plain name, not a list or mapping")
+        _convert(key_node, line_at, seen)  # refuses an alias, a tag or a control character in a key
         key = key_node.value
         if key in result.key_lines:
-            raise _Refused(key_line, f"the key {key!r} appears twice (first on line {result.key_lines[key]})")
+            raise _Refused(key_line, f"is written twice (first on line {result.key_lines[key]}; keep one)", key)
         result.key_lines[key] = key_line
-        result[key] = _convert(value_node, offset, seen)
+        result[key] = _convert(value_node, line_at, seen)
     return result
 
 
@@ -176,7 +210,7 @@ def read_config(path, display: str):
     text, problems = read_text(path, display)
     if problems:
         return None, problems
-    meta, problems = parse_yaml(text, display, first_line=1)
+    meta, problems = parse_yaml(text, display, first_line=1, field="site.yaml")
     if problems:
         return None, problems
     if not isinstance(meta, YMap):

@@ -70,7 +70,8 @@ def actor_names(actors) -> tuple[dict, list[Problem]]:
     """Map each casefolded name and alias to one actor slug; collisions are errors."""
     names, owners, problems = {}, {}, []
     for actor in actors:
-        for name, field in [(actor.name, "name")] + [(a, "aliases") for a in actor.aliases]:
+        named = [(actor.name, "name")] + [(a, f"aliases[{i}]") for i, a in enumerate(actor.aliases, start=1)]
+        for name, field in named:
             key = name.casefold()
             if key in names and names[key] != actor.slug:
                 problems.append(Problem(actor.path, actor.line_of(field), field,
@@ -96,25 +97,48 @@ def resolve_roles(events, by_slug, names) -> tuple[dict, list[Problem]]:
     roles, problems = {}, []
     for event in events:
         resolved = []
-        for ref in event.actors:
-            slug = names.get(ref.name.casefold())
-            if slug is None:
-                slug = slugify(ref.name)
-                if not slug:
-                    problems.append(Problem(event.path, ref.line, "actors", f"{ref.name!r} gives an empty slug (use letters or digits)"))
-                    continue
-                if slug in by_slug and by_slug[slug].has_file:
-                    problems.append(Problem(event.path, ref.line, "actors",
-                                            f"{ref.name!r} is not a name or alias of {by_slug[slug].path}, whose slug {slug!r} it would take (add it to that file's aliases)"))
-                    continue
-                by_slug.setdefault(slug, Actor(slug=slug, name=ref.name, has_file=False))
-                names[ref.name.casefold()] = slug
-            if any(r.actor == slug for r in resolved):
-                problems.append(Problem(event.path, ref.line, "actors", f"{ref.name!r} names an actor already listed (list each actor once)"))
-                continue
-            resolved.append(Role(slug, ref.role))
+        for number, ref in enumerate(event.actors, start=1):
+            slug, message = resolve_one(ref.name, by_slug, names)
+            if slug and any(r.actor == slug for r in resolved):
+                message = f"{ref.name!r} names an actor already listed (list each actor once)"
+            if message:
+                problems.append(Problem(event.path, ref.line, f"actors[{number}]", message))
+            else:
+                resolved.append(Role(slug, ref.role))
         roles[event.slug] = tuple(resolved)
     return roles, problems
+
+
+def resolve_one(name: str, by_slug: dict, names: dict) -> tuple[str, str]:
+    """The slug a name or alias stands for, registering a file-less actor when it names none; or a problem."""
+    slug = names.get(name.casefold())
+    if slug is not None:
+        return slug, ""
+    slug = slugify(name)
+    if not slug:
+        return "", f"{name!r} gives an empty slug (use letters or digits)"
+    if slug in by_slug and by_slug[slug].has_file:
+        return "", (f"{name!r} is not a name or alias of {by_slug[slug].path}, whose slug {slug!r} it would take "
+                    "(add it to that file's aliases)")
+    by_slug.setdefault(slug, Actor(slug=slug, name=name, has_file=False))
+    names[name.casefold()] = slug
+    return slug, ""
+
+
+def fileless_warnings(actors: dict, events, names: dict) -> list[Problem]:
+    """A warning for each actor without a file, at the first event naming it."""
+    problems = []
+    for actor in actors.values():
+        if actor.has_file:
+            continue
+        for event in events:
+            found = [(n, r) for n, r in enumerate(event.actors, start=1) if names.get(r.name.casefold()) == actor.slug]
+            if found:
+                number, ref = found[0]
+                problems.append(Problem(event.path, ref.line, f"actors[{number}]",
+                                        f"{actor.name!r} has no actor file (add content/actors/{actor.slug}.md)", warning=True))
+                break
+    return problems
 
 
 def gather_tags(events) -> tuple[dict, dict, list[Problem]]:
@@ -122,10 +146,11 @@ def gather_tags(events) -> tuple[dict, dict, list[Problem]]:
     names, members, event_tags, problems = {}, defaultdict(list), {}, []
     for event in events:
         slugs = []
-        for tag in event.tags:
+        for number, tag in enumerate(event.tags, start=1):
             slug = slugify(tag)
             if not slug:
-                problems.append(Problem(event.path, event.line_of("tags"), "tags", f"{tag!r} gives an empty slug (use letters or digits)"))
+                field = f"tags[{number}]"
+                problems.append(Problem(event.path, event.line_of(field), field, f"{tag!r} gives an empty slug (use letters or digits)"))
                 continue
             if slug not in slugs:
                 slugs.append(slug)
@@ -153,10 +178,11 @@ def link_affiliations(actors: dict, names: dict) -> tuple[dict, dict, list[Probl
     up, down, problems = {}, defaultdict(list), []
     for actor in actors.values():
         slugs = []
-        for name in actor.affiliations:
+        for number, name in enumerate(actor.affiliations, start=1):
             slug = names.get(name.casefold())
             if slug is None:
-                problems.append(Problem(actor.path, actor.line_of("affiliations"), "affiliations",
+                field = f"affiliations[{number}]"
+                problems.append(Problem(actor.path, actor.line_of(field), field,
                                         f"{name!r} names no actor (add an actor file or fix the name)", warning=True))
             elif slug != actor.slug and slug not in slugs:
                 slugs.append(slug)
@@ -182,11 +208,7 @@ def index(content: Content) -> tuple[Site, list[Problem]]:
     problems += found
     up, down, found = link_affiliations(actors, names)
     problems += found
-    for actor in actors.values():
-        if not actor.has_file:
-            first = next(e for e in events if any(r.actor == actor.slug for r in roles[e.slug]))
-            ref = next(r for r in first.actors if names.get(r.name.casefold()) == actor.slug)
-            problems.append(Problem(first.path, ref.line, "actors", f"{actor.name!r} has no actor file (add content/actors/{actor.slug}.md)", warning=True))
+    problems += fileless_warnings(actors, events, names)
     for event in events:
         if not event.sources:
             problems.append(Problem(event.path, event.line_of("title"), "sources", "none given (add at least one source)", warning=True))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import traceback
 from pathlib import Path
 
 import jinja2
@@ -40,6 +41,13 @@ def template_problem(error: Exception, name: str) -> Problem:
     return Problem(str(where), line, "template", f"{type(error).__name__}: {error}")
 
 
+def runtime_problem(error: Exception, name: str) -> Problem:
+    """A Python error raised while a template ran, located at the template line (Jinja rewrites the frames)."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if not f.filename.endswith(".py")]
+    where, line = (frames[-1].filename, frames[-1].lineno) if frames else (f"templates/{name}", 1)
+    return Problem(where, line or 1, "template", f"{type(error).__name__}: {error}")
+
+
 def render_page(env: jinja2.Environment, page) -> str:
     """The text of one page."""
     if not page.template:
@@ -55,6 +63,10 @@ def render_all(env: jinja2.Environment, pages) -> dict[str, str]:
             rendered[page.path] = render_page(env, page)
         except jinja2.TemplateError as error:
             problem = template_problem(error, page.template)
+            problems.setdefault((problem.path, problem.line, problem.message), problem)
+        except (TypeError, ValueError, AttributeError, KeyError, IndexError, ArithmeticError) as error:
+            # A site's own template is code, and `{% for x in 1 %}` fails inside Python: report where, not a traceback.
+            problem = runtime_problem(error, page.template)
             problems.setdefault((problem.path, problem.line, problem.message), problem)
     if problems:
         raise ContentError(list(problems.values()))
