@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from site_builder import content, index, output, pages, render
+from site_builder import content, index, output, pages, render, schema
 from site_builder.bodies import link_line, render_body
 from site_builder.errors import ContentError, Problem, UsageError, fail_if_errors
 
@@ -39,7 +39,7 @@ def load_site(site: Path, drafts=False, base_url=None, strict=False, site_label=
     return model, tuple(problems)
 
 
-def render_bodies(site) -> tuple[dict, list[Problem]]:
+def render_bodies(site, render_one=render_body) -> tuple[dict, list[Problem]]:
     """Every event and actor body as safe HTML; unknown event:/actor: links are problems."""
     settings = site.settings
     bodies, problems = {}, []
@@ -47,7 +47,7 @@ def render_bodies(site) -> tuple[dict, list[Problem]]:
     items = [(e.slug, e) for e in site.events] + [(f"actor:{a.slug}", a) for a in site.actors.values() if a.body.strip()]
     unlinked = frozenset(("event", slug) for slug in site.content.left_out)
     for key, item in items:
-        body = render_body(item.body, settings.base_path, settings.unsafe_html, unlinked)
+        body = render_one(item.body, settings.base_path, settings.unsafe_html, unlinked)
         bodies[key] = body
         for kind, slug in body.links:
             if slug not in known[kind]:
@@ -56,13 +56,22 @@ def render_bodies(site) -> tuple[dict, list[Problem]]:
     return bodies, problems
 
 
-def make_files(site, bodies, site_dir: Path) -> dict:
+def make_files(site, bodies, site_dir: Path, env=None, render_pages=render.render_all) -> dict:
     """Render every page and gather static files: the whole output, in memory."""
     planned = pages.plan(site, bodies)
     planned.append(pages.sitemap(planned, pages.Urls(site.settings)))
-    files = render.render_all(render.environment(site_dir), planned)
+    files = render_pages(env or render.environment(site_dir), planned)
     output.copy_static([render.theme_dir() / "static", site_dir / "static"], site_dir, files)
+    files.update(schema.schema_files())
     return files
+
+
+def render_site(site_path: Path, drafts=False, strict=False, base_url=None, site_label=None, env=None):
+    """Load, check and render the whole site in memory; return (files, Site, warnings). Writes nothing."""
+    site, warnings = load_site(site_path, drafts, base_url, strict, site_label)
+    bodies, problems = render_bodies(site)
+    fail_if_errors(problems)
+    return make_files(site, bodies, site_path, env), site, warnings
 
 
 def build(site_dir=".", output_dir=None, drafts=False, strict=False, base_url=None, site_label=None) -> Result:
@@ -70,9 +79,6 @@ def build(site_dir=".", output_dir=None, drafts=False, strict=False, base_url=No
     site_path = site_folder(site_dir)
     target = Path(output_dir) if output_dir else site_path / "output"
     output.check_output_dir(site_path, target)
-    site, warnings = load_site(site_path, drafts, base_url, strict, site_label)
-    bodies, problems = render_bodies(site)
-    fail_if_errors(problems)
-    files = make_files(site, bodies, site_path)
+    files, site, warnings = render_site(site_path, drafts, strict, base_url, site_label)
     output.publish(target, files)
     return Result(target, sum(p.endswith(".html") for p in files), len(site.events), warnings)

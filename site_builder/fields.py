@@ -63,8 +63,9 @@ class Text:
         return text
 
     def schema(self) -> dict:
-        """The JSON Schema of this field."""
-        return {"type": "string", "minLength": 1, "maxLength": self.max_length, "pattern": r"\S"}
+        """The JSON Schema of this field (editors type `title: 2024` as a number; we read it as text)."""
+        return {"anyOf": [{"type": "string", "maxLength": self.max_length, "pattern": r"\S"},
+                          {"type": ["number", "boolean"]}]}
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,9 @@ class Slug(Text):
         return text
 
     def schema(self) -> dict:
-        return {"type": "string", "pattern": SLUG_PATTERN}
+        # a slug of digits only (`related: [2024]`) is a number to a YAML 1.2 editor
+        return {"anyOf": [{"type": "string", "pattern": SLUG_PATTERN.replace("^", r"^\s*").replace("$", r"\s*$")},
+                          {"type": "integer", "minimum": 0}]}
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,7 @@ class Bool:
         return None
 
     def schema(self) -> dict:
-        return {"type": "boolean"}
+        return {"anyOf": [{"type": "boolean"}, {"type": "string", "pattern": _pattern_of_words(_TRUE | _FALSE)}]}
 
 
 @dataclass(frozen=True)
@@ -123,8 +126,14 @@ class Date:
             return None
 
     def schema(self) -> dict:
-        return {"type": ["string", "integer"], "pattern": r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$",
-                "minimum": 1, "maximum": 9999}
+        # A YAML 1.2 editor reads `date: 2024` as a number; February 29 is allowed in every year here.
+        return {"anyOf": [{"type": "string", "pattern": DATE_PATTERN},
+                          {"type": "integer", "minimum": 1000, "maximum": 9999}]}
+
+
+_DAYS = {"31": "0[1-9]|[12][0-9]|3[01]", "30": "0[1-9]|[12][0-9]|30", "29": "0[1-9]|[12][0-9]"}
+DATE_PATTERN = (r"^\s*(?!0000)[0-9]{4}(?:-(?:(?:0[13578]|1[02])(?:-(?:%s))?|(?:0[469]|11)(?:-(?:%s))?|02(?:-(?:%s))?))?\s*$"
+                % (_DAYS["31"], _DAYS["30"], _DAYS["29"]))
 
 
 @dataclass(frozen=True)
@@ -144,7 +153,7 @@ class Choice:
         return value.strip()
 
     def schema(self) -> dict:
-        return {"enum": list(self.options)}
+        return {"type": "string", "enum": list(self.options)}
 
 
 @dataclass(frozen=True)
@@ -168,7 +177,7 @@ class Url:
         return text
 
     def schema(self) -> dict:
-        return {"type": "string", "pattern": r"^[hH][tT][tT][pP][sS]?://[^\s/?#]+[^\s]*$"}
+        return {"type": "string", "pattern": r"^\s*[hH][tT][tT][pP][sS]?://[^\s/?#\[\]]+[^\s]*\s*$"}
 
 
 @dataclass(frozen=True)
@@ -237,11 +246,13 @@ class Record:
         return result
 
     def schema(self) -> dict:
+        """Optional keys may be left empty (`key:`), which means "not given"; required ones may not."""
         return {
             "type": "object",
             "additionalProperties": False,
             "required": list(self.required),
-            "properties": {key: {**rule.schema(), **_describe(rule)} for key, rule in self.fields.items()},
+            "properties": {key: {**_nullable(rule.schema(), key not in self.required), **_describe(rule)}
+                           for key, rule in self.fields.items()},
         }
 
 
@@ -262,6 +273,16 @@ class TextOrRecord:
 
     def schema(self) -> dict:
         return {"anyOf": [Text().schema(), self.record.schema()]}
+
+
+def _nullable(schema: dict, optional: bool) -> dict:
+    return {"anyOf": [*schema.get("anyOf", [schema]), {"type": "null"}]} if optional else schema
+
+
+def _pattern_of_words(words) -> str:
+    """A case-insensitive JSON Schema pattern for any of `words`, spaces around allowed."""
+    spelled = ("".join(f"[{c.lower()}{c.upper()}]" for c in word) for word in sorted(words))
+    return r"^\s*(?:" + "|".join(spelled) + r")\s*$"
 
 
 def _describe(rule) -> dict:
