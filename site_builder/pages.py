@@ -6,7 +6,8 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 
-from site_builder.views import Link, group_by_year, make_card, STATUS_NOTES, describe_date
+from site_builder.views import (Link, STATUS_NOTES, describe_date, event_jsonld, group_by_year, make_card, month_anchor,
+                                month_counts, overview_axis, search_record)
 
 FRONT_PAGE_LIMIT = 500
 FEED_LIMIT = 50
@@ -75,15 +76,60 @@ def chronology_pages(site, cards, url, common):
     """index.html and one page per year."""
     years = group(site, cards, url)
     year_links = [Link(str(y.year), y.url, str(y.year), str(y.count)) for y in sorted(years, key=lambda y: y.year)]
-    shown = ordered(site)[:FRONT_PAGE_LIMIT]
-    front = group(site, cards, url, [e.slug for e in sorted(shown, key=lambda e: e.sort_key)])
+    shown = sorted(ordered(site)[:FRONT_PAGE_LIMIT], key=lambda e: e.sort_key)
+    front = group(site, cards, url, [e.slug for e in shown])
     total = len(site.events)
+    complete = complete_years(years, front)
+    search = {"base": url(), "total": total, "filters": filters(site, cards)}
     yield Page("index.html", "index.html", {
         **common, "page_title": "", "years": front, "year_links": year_links, "total": total,
-        "shown": len(shown), "filters": filters(site, cards)})
+        "shown": len(shown), "filters": search["filters"],
+        "search": {**search, "load": [str(y.year) for y in years if y.year not in complete]},
+        "overview": overview_axis([e.date for e in site.events], front_link(url, month_counts(e.date for e in shown), site))})
     for year in years:
         yield Page(f"years/{year.year}/index.html", "year.html", {
-            **common, "page_title": str(year.year), "year": year, "year_links": year_links, "total": year.count})
+            **common, "page_title": str(year.year), "year": year, "year_links": year_links, "total": year.count,
+            "search": {**search, "load": [str(y.year) for y in years if y.year != year.year]},
+            "overview": overview_axis([site.by_slug[c.slug].date for m in year.months for c in m.cards], local_link)})
+
+
+def complete_years(years, front) -> set:
+    """Years whose every event is on the front page."""
+    shown = {y.year: y.count for y in front}
+    return {y.year for y in years if shown.get(y.year) == y.count}
+
+
+def local_link(year, month):
+    """An overview bar's link on a page that holds every counted event."""
+    return "" if month is None else "#" + month_anchor(year, month)
+
+
+def front_link(url, shown_counts, site):
+    """Overview links on the front page: to its own month sections when complete, else to the year page."""
+    counts = month_counts(e.date for e in site.events)
+
+    def link(year, month):
+        if month is None:
+            return url(f"years/{year}/")
+        here = shown_counts.get(year, {}).get(month) == counts[year][month]
+        return ("" if here else url(f"years/{year}/")) + "#" + month_anchor(year, month)
+    return link
+
+
+def search_pages(site, cards):
+    """search/YYYY.json: the compact per-year index the filter script loads for other years."""
+    by_year: dict[int, list] = {}
+    for event in ordered(site):
+        by_year.setdefault(event.date.year, []).append(cards[event.slug])
+    for year, year_cards in sorted(by_year.items()):
+        names = {a.slug: a.label for c in year_cards for a in c.actors}
+        data = {"year": year, "actors": dict(sorted(names.items())), "events": [search_record(c) for c in year_cards]}
+        yield Page(f"search/{year}.json", text=compact_json(data))
+
+
+def compact_json(data) -> str:
+    """JSON without spaces, keys sorted, for files scripts load."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n"
 
 
 def event_page(site, event, cards, body, url, common):
@@ -99,27 +145,50 @@ def event_page(site, event, cards, body, url, common):
         "location": event.location, "sources": sources,
         "related": [cards[s] for s in site.related[event.slug]],
         "previous": cards[before.slug] if before else None, "next": cards[after.slug] if after else None,
-        "canonical": url.full(f"events/{event.slug}/")})
+        "canonical": url.full(f"events/{event.slug}/"),
+        "jsonld": event_jsonld(event, cards[event.slug], site, url.full(f"events/{event.slug}/"))})
 
 
 def actor_pages(site, cards, bodies, url, common):
-    """The actor index and one timeline per actor."""
+    """The actor index, the comparison view and one timeline per actor."""
     rows = [Link(a.name, url(f"actors/{a.slug}/"), a.slug, str(len(site.actor_events[a.slug]))) for a in site.actors.values()]
     kinds = {a.slug: a.kind for a in site.actors.values()}
     yield Page("actors/index.html", "actors.html", {**common, "page_title": "Actors", "actors": rows, "kinds": kinds})
+    busiest = sorted((r for r in rows if r.note != "0"), key=lambda r: (-int(r.note), r.label.casefold()))
+    yield Page("actors/compare/index.html", "compare.html", {
+        **common, "page_title": "Compare actors", "actors": [r for r in rows if r.note != "0"], "busiest": busiest[:12],
+        "base": url()})
     for actor in site.actors.values():
-        slugs = site.actor_events[actor.slug]
-        events = [site.by_slug[s] for s in slugs]
-        together = Counter(r.actor for s in slugs for r in site.roles[s] if r.actor != actor.slug)
-        yield Page(f"actors/{actor.slug}/index.html", "actor.html", {
-            **common, "page_title": actor.name, "actor": actor, "body": bodies.get(f"actor:{actor.slug}"),
-            "years": group(site, cards, url, slugs), "count": len(slugs),
-            "first": cards[events[0].slug] if events else None, "last": cards[events[-1].slug] if events else None,
-            "affiliations": [Link(site.actors[s].name, url(f"actors/{s}/"), s) for s in site.affiliations.get(actor.slug, ())],
-            "members": [Link(site.actors[s].name, url(f"actors/{s}/"), s) for s in site.members.get(actor.slug, ())],
-            "together": [Link(site.actors[s].name, url(f"actors/{s}/"), s, str(n))
-                         for s, n in sorted(together.items(), key=lambda kv: (-kv[1], site.actors[kv[0]].name))[:8]],
-            "feed": url(f"actors/{actor.slug}/feed.xml")})
+        yield actor_page(site, actor, cards, bodies, url, common)
+        yield Page(f"actors/{actor.slug}/timeline.json", text=actor_timeline(site, actor, cards))
+
+
+def actor_page(site, actor, cards, bodies, url, common):
+    """One actor's timeline page."""
+    slugs = site.actor_events[actor.slug]
+    events = [site.by_slug[s] for s in slugs]
+    together = Counter(r.actor for s in slugs for r in site.roles[s] if r.actor != actor.slug)
+    return Page(f"actors/{actor.slug}/index.html", "actor.html", {
+        **common, "page_title": actor.name, "actor": actor, "body": bodies.get(f"actor:{actor.slug}"),
+        "years": group(site, cards, url, slugs), "count": len(slugs),
+        "first": cards[events[0].slug] if events else None, "last": cards[events[-1].slug] if events else None,
+        "affiliations": [Link(site.actors[s].name, url(f"actors/{s}/"), s) for s in site.affiliations.get(actor.slug, ())],
+        "members": [Link(site.actors[s].name, url(f"actors/{s}/"), s) for s in site.members.get(actor.slug, ())],
+        "together": [Link(site.actors[s].name, url(f"actors/{s}/"), s, str(n))
+                     for s, n in sorted(together.items(), key=lambda kv: (-kv[1], site.actors[kv[0]].name))[:8]],
+        "feed": url(f"actors/{actor.slug}/feed.xml"), "compare": url(f"actors/compare/?a={actor.slug}"),
+        "overview": overview_axis([e.date for e in events], local_link)})
+
+
+def actor_timeline(site, actor, cards) -> str:
+    """actors/SLUG/timeline.json: the events the comparison view lays side by side."""
+    events = []
+    for slug in site.actor_events[actor.slug]:
+        card = cards[slug]
+        role = next((a.note for a in card.actors if a.slug == actor.slug), "")
+        events.append({"s": slug, "d": card.when.start, "e": card.when.end, "t": card.title, "w": card.when.text,
+                       "st": card.status, "r": role})
+    return compact_json({"slug": actor.slug, "name": actor.name, "kind": actor.kind, "events": events})
 
 
 def tag_pages(site, cards, url, common):
@@ -129,7 +198,7 @@ def tag_pages(site, cards, url, common):
     for tag in site.tags.values():
         yield Page(f"tags/{tag.slug}/index.html", "tag.html", {
             **common, "page_title": f"Tag: {tag.name}", "tag": tag, "years": group(site, cards, url, tag.events),
-            "count": len(tag.events)})
+            "count": len(tag.events), "overview": overview_axis([site.by_slug[s].date for s in tag.events], local_link)})
 
 
 def feed_entries(site, slugs, cards, bodies, url):
@@ -153,6 +222,7 @@ def feeds_and_data(site, cards, bodies, url, common):
         entries = feed_entries(site, site.actor_events[actor.slug], cards, bodies, url)
         yield feed_page(f"actors/{actor.slug}/feed.xml", f"{actor.name} — {site.settings.title}", f"actors/{actor.slug}/feed.xml", entries, site, url)
     yield Page("events.json", text=events_json(site, cards, url))
+    yield from search_pages(site, cards)
     yield Page(".nojekyll", text="")
 
 

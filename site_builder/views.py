@@ -123,10 +123,105 @@ def group_by_year(cards_and_dates, url) -> tuple[Year, ...]:
     result = []
     for year, months in years.items():
         groups = tuple(
-            Month(f"y{year}" if m == 0 else f"m{year}-{m:02d}",
+            Month(month_anchor(year, m),
                   f"{year}, month not known" if m == 0 else PartialDate(year, m).human(),
                   f"{year:04d}" if m == 0 else f"{year:04d}-{m:02d}", tuple(cards))
             for m, cards in months.items()
         )
         result.append(Year(year, url(f"years/{year}/"), sum(len(g.cards) for g in groups), groups))
     return tuple(result)
+
+
+OVERVIEW_LEVELS = 8
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One month of the overview axis: its events, a height level and where it links."""
+
+    label: str
+    count: int
+    level: int
+    url: str
+
+
+@dataclass(frozen=True)
+class AxisYear:
+    """One row of the overview axis: a year's twelve months."""
+
+    year: int
+    url: str
+    count: int
+    undated: int  # events known only to the year
+    bars: tuple[Bar, ...]
+
+
+def month_counts(dates) -> dict[int, dict[int, int]]:
+    """Events per year and month (month 0: known only to the year)."""
+    counts: dict[int, dict[int, int]] = {}
+    for date in dates:
+        months = counts.setdefault(date.year, {})
+        months[date.month or 0] = months.get(date.month or 0, 0) + 1
+    return counts
+
+
+def bar_level(count: int, peak: int) -> int:
+    """A height from 1 to OVERVIEW_LEVELS for a month with events, 0 without."""
+    return 0 if count == 0 else max(1, -(-count * OVERVIEW_LEVELS // peak))
+
+
+def month_anchor(year: int, month: int) -> str:
+    """The id of a month's section in any timeline (month 0: the year-only group)."""
+    return f"y{year}" if month == 0 else f"m{year}-{month:02d}"
+
+
+def overview_axis(dates, link) -> tuple[AxisYear, ...]:
+    """Events per month as rows of bars, oldest year first; link(year, month) gives each bar's URL."""
+    counts = month_counts(dates)
+    peak = max((n for months in counts.values() for m, n in months.items() if m), default=1)
+    rows = []
+    for year in sorted(counts):
+        months = counts[year]
+        bars = tuple(
+            Bar(PartialDate(year, m).human(), months.get(m, 0), bar_level(months.get(m, 0), peak),
+                link(year, m) if months.get(m) else "")
+            for m in range(1, 13)
+        )
+        rows.append(AxisYear(year, link(year, None), sum(months.values()), months.get(0, 0), bars))
+    return tuple(rows)
+
+
+SCHEMA_KINDS = {"person": "Person", "state": "Country", "organization": "Organization", "group": "Organization",
+                "media": "Organization"}
+
+
+def event_jsonld(event: Event, card: Card, site, canonical: str) -> dict:
+    """schema.org/Event for one event, its sources as citations (printed with |tojson)."""
+    data = {"@context": "https://schema.org", "@type": "Event", "name": event.title, "url": canonical,
+            "startDate": event.date.iso(), "description": card.summary,
+            "about": [{"@type": SCHEMA_KINDS.get(site.actors[a.slug].kind, "Thing"), "name": a.label} for a in card.actors],
+            "citation": [citation(s) for s in event.sources]}
+    if event.end:
+        data["endDate"] = event.end.iso()
+    if event.location:
+        data["location"] = {"@type": "Place", "name": event.location}
+    return data
+
+
+def citation(source) -> dict:
+    """One source as a schema.org CreativeWork."""
+    work = {"@type": "CreativeWork", "url": source.url, "publisher": {"@type": "Organization", "name": source.publisher}}
+    if source.title:
+        work["name"] = source.title
+    if source.published:
+        work["datePublished"] = source.published.iso()
+    if source.archive:
+        work["archivedAt"] = source.archive
+    return work
+
+
+def search_record(card: Card) -> dict:
+    """One event in the compact search index that the filter script loads."""
+    return {"s": card.slug, "d": card.when.start, "e": card.when.end, "t": card.title, "w": card.when.text,
+            "m": card.summary, "st": card.status, "a": [a.slug for a in card.actors],
+            "r": [a.note for a in card.actors], "g": [t.slug for t in card.tags], "n": card.source_count}
