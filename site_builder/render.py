@@ -16,7 +16,11 @@ def theme_dir() -> Path:
     return packaged if packaged.is_dir() else Path(__file__).parent.parent / "templates"
 
 
-def environment(site_dir: Path) -> jinja2.Environment:
+# Values only `serve` sets; a build renders them empty, so its output does not change.
+SERVE_DEFAULTS = {"livereload_url": "", "csp_connect": ""}
+
+
+def environment(site_dir: Path, serve_values: dict | None = None) -> jinja2.Environment:
     """A Jinja environment that looks in SITE/templates, then the default theme."""
     loaders = []
     own = site_dir / "templates"
@@ -31,6 +35,7 @@ def environment(site_dir: Path) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.globals.update(SERVE_DEFAULTS, **(serve_values or {}))
     return env
 
 
