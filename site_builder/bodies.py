@@ -104,17 +104,29 @@ def plain_text(fragment: str) -> str:
     return " ".join(html.unescape(nh3.clean(fragment, tags=set())).split())
 
 
+class BodyRenderer:
+    """Converts many bodies with one Markdown instance (building one costs more than a short body)."""
+
+    def __init__(self, base_path: str, unsafe_html: bool = False, unlinked=frozenset()):
+        self.converter = markdown.Markdown(extensions=[*EXTENSIONS, _LinkExtension(base_path, unlinked)],
+                                           output_format="html")
+        self.links = self.converter.treeprocessors["site_links"]
+        self.unsafe_html = unsafe_html
+
+    def render(self, text: str) -> Body:
+        """Convert one Markdown body to HTML (sanitised unless unsafe_html)."""
+        self.links.found = []
+        rendered = self.converter.reset().convert(text)
+        safe = rendered if self.unsafe_html else sanitise(rendered)
+        first = _PARAGRAPH.search(safe)
+        return Body(safe, plain_text(first.group(1)) if first else "", tuple(self.links.found))
+
+
 def render_body(text: str, base_path: str, unsafe_html: bool = False, unlinked=frozenset()) -> Body:
     """Convert one Markdown body to HTML (sanitised unless unsafe_html).
 
     `unlinked` holds (kind, slug) pairs that are known but not built (drafts): their links become plain text."""
-    extension = _LinkExtension(base_path, unlinked)
-    converter = markdown.Markdown(extensions=[*EXTENSIONS, extension], output_format="html")
-    rendered = converter.convert(text)
-    processor = converter.treeprocessors["site_links"]
-    safe = rendered if unsafe_html else sanitise(rendered)
-    first = _PARAGRAPH.search(safe)
-    return Body(safe, plain_text(first.group(1)) if first else "", tuple(processor.found))
+    return BodyRenderer(base_path, unsafe_html, unlinked).render(text)
 
 
 def link_line(text: str, kind: str, slug: str) -> int:
