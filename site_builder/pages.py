@@ -37,6 +37,12 @@ class Urls:
         """An absolute URL when base_url names a host, else a path."""
         return self.absolute + path
 
+    def __eq__(self, other) -> bool:  # serve skips re-rendering a page whose context is equal
+        return isinstance(other, Urls) and (self.base, self.absolute) == (other.base, other.absolute)
+
+    def __hash__(self) -> int:
+        return hash((self.base, self.absolute))
+
 
 def ordered(site, slugs=None):
     """Events (all, or those named) in the site's chosen order."""
