@@ -235,8 +235,8 @@ class Record:
             if key not in self.fields:
                 checker.fail(key_line, prefix + key, f"unknown field{_suggest(key, self.fields)} (allowed: {', '.join(self.fields)})")
                 continue
-            if item is None and key not in self.required:
-                continue  # `key:` with nothing after it means "not given"
+            if item is None:
+                continue  # `key:` with nothing after it means "not given" (a required one is reported below)
             result[key] = self.fields[key].check(item, key_line, prefix + key, checker)
         for key in self.required:
             if value.get(key) is None:

@@ -98,11 +98,19 @@ class _Lines:
     (PyYAML also breaks lines at U+0085, U+2028 and U+2029, so its own line numbers can drift)."""
 
     def __init__(self, source: str, first_line: int):
+        self.source = source
         self.newlines = [m.start() for m in re.finditer("\n", source)]
         self.first_line = first_line
 
     def __call__(self, index: int) -> int:
         return self.first_line + bisect.bisect_left(self.newlines, index)
+
+    def first_alias(self) -> int | None:
+        """The line of the first `*alias` in the source."""
+        for token in yaml.scan(self.source, Loader=_Loader):
+            if isinstance(token, yaml.AliasToken):
+                return self(token.start_mark.index)
+        return None
 
 
 def split_front_matter(text: str, display: str, required: bool = True):
@@ -154,8 +162,8 @@ def _one_line(message) -> str:
 def _convert(node, line_at, seen: set):
     """Turn a composed node into plain values, refusing aliases, tags, duplicates and control characters."""
     line = line_at(node.start_mark.index)
-    if id(node) in seen:
-        raise _Refused(line, "YAML anchors and aliases (&, *) are not allowed (write the value out)")
+    if id(node) in seen:  # composing gave the aliased node itself; its line is the anchor's, so find the alias
+        raise _Refused(line_at.first_alias() or line, "YAML anchors and aliases (&, *) are not allowed (write the value out)")
     seen.add(id(node))
     tag = node.tag
     if isinstance(node, yaml.ScalarNode):
@@ -164,7 +172,7 @@ def _convert(node, line_at, seen: set):
         bad = _FORBIDDEN.search(node.value)
         if bad:
             raise _Refused(line, f"the character {_codepoint(bad.group())} is not allowed (only printable text)")
-        if node.style is None and node.value in _NULLS:
+        if not node.style and node.value in _NULLS:  # plain style is None in PyYAML, '' in libyaml
             return None
         return node.value
     if tag not in (_YAML_TAG + "seq", _YAML_TAG + "map", _YAML_TAG + "omap"):

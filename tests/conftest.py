@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from site_builder.build import build
+from site_builder.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -53,6 +57,29 @@ class Scratch:
     def read(self, relative: str) -> str:
         """A file of the built site, as text."""
         return (self.output / relative).read_text(encoding="utf-8")
+
+    def cli(self, *args: str):
+        """Run `site-builder build SITE ARGS...` in-process; return click's Result (stdout, stderr, exit_code)."""
+        return run_cli("build", str(self.root), *args)
+
+    def snapshot(self, folder: Path | None = None) -> dict[str, bytes]:
+        """Every file under the output (or `folder`), relative path -> bytes."""
+        root = folder or self.output
+        return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def run_cli(*args: str):
+    """Run the real CLI in-process; an exception escaping it (a would-be traceback) fails the test."""
+    result = CliRunner().invoke(main, list(args), catch_exceptions=True)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise AssertionError(f"site-builder {' '.join(args)} raised {result.exception!r}") from result.exception
+    return result
+
+
+def run_module(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    """Run `python -m site_builder ARGS...` in a subprocess, as a writer would."""
+    return subprocess.run([sys.executable, "-m", "site_builder", *args], capture_output=True, text=True,
+                          cwd=cwd, timeout=120)
 
 
 @pytest.fixture
