@@ -277,7 +277,7 @@
         });
       });
       var keys = Object.keys(rows).sort(function (a, b) { return a < b ? -1 : a > b ? 1 : a.length - b.length; });
-      var table = el("table", { "class": "lanes" }), head = el("tr");
+      var table = el("table", { "class": "lanes lanes-" + timelines.length }), head = el("tr");
       add(table, el("caption", {}, "Events of " + timelines.map(function (t) { return t.name; }).join(", ") + ", by month"));
       add(head, el("th", { scope: "col" }, "Month"));
       timelines.forEach(function (t) {
@@ -292,11 +292,10 @@
           if (events.length) {
             var list = el("ul");
             events.forEach(function (ev) {
-              var item = add(el("li"), el("a", { href: base + "events/" + ev.s + "/" }, ev.t), " ",
-                add(el("span", { "class": "n" }), el("time", { datetime: ev.d }, ev.w)));
-              if (ev.r) add(item, " ", el("span", { "class": "role" }, "(" + ev.r + ")"));
-              if (shared[ev.s] > 1) add(item, " ", el("span", { "class": "shared" }, "· in " + shared[ev.s] + " lanes"));
-              add(list, item);
+              var sub = add(el("span", { "class": "sub" }), el("time", { datetime: ev.d }, ev.w));
+              if (ev.r) add(sub, " (" + ev.r + ")");
+              if (shared[ev.s] > 1) add(sub, " · shared");
+              add(list, add(el("li"), el("a", { href: base + "events/" + ev.s + "/" }, ev.t), " ", sub));
             });
             add(cell, list);
           }
