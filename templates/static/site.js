@@ -161,7 +161,11 @@
       var shown = 0;
       local.forEach(function (r) { var ok = !f.active || matches(r, f); r.node.hidden = !ok; if (ok) shown++; });
       document.querySelectorAll("[data-chronology] section").forEach(function (s) {
-        s.hidden = f.active && !s.querySelector("[data-event]:not([hidden])");
+        var all = s.querySelectorAll("[data-event]").length, on = s.querySelectorAll("[data-event]:not([hidden])").length;
+        var n = s.querySelector(".month-h .n");
+        if (n && !n.hasAttribute("data-all")) n.setAttribute("data-all", n.textContent);
+        if (n) n.textContent = f.active ? on + " of " + plural(all, "event") : n.getAttribute("data-all");
+        s.hidden = f.active && !on;
       });
       return shown;
     }
