@@ -233,7 +233,7 @@ class Record:
             key_line = value.line_of(key)
             checker.seen(key_line, prefix + key)
             if key not in self.fields:
-                checker.fail(key_line, prefix + key, f"unknown field{_suggest(key, self.fields)} (allowed: {', '.join(self.fields)})")
+                checker.fail(key_line, prefix + (key or "''"), f"unknown field{_suggest(key, self.fields)} (allowed: {', '.join(self.fields)})")
                 continue
             if item is None:
                 continue  # `key:` with nothing after it means "not given" (a required one is reported below)
