@@ -60,5 +60,55 @@ def build(site, output_dir, drafts, strict, base_url):
     click.echo(f"Built {result.events} events into {result.output} ({result.pages} pages).")
 
 
+@main.command()
+@SITE
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (127.0.0.1: this computer only).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port; when busy the next free one is used (0: any free port).")
+def serve(site, host, port):
+    """Serve SITE with drafts, rebuild on every save and reload the open pages."""
+    from site_builder import server  # tornado is only needed here
+
+    run(lambda: server.serve(site, host, port, say=lambda line: click.echo(line)))
+
+
+@main.command()
+@SITE
+def check(site):
+    """Check SITE like build --strict, plus every internal link; writes nothing."""
+    from site_builder import checks
+
+    problems = run(lambda: checks.check(site))
+    report(problems, sys.stdout)
+    if any(not p.warning for p in problems):
+        sys.exit(1)
+    if not problems:
+        click.echo("No problems found.")
+
+
+@main.command()
+@click.argument("title")
+@click.option("--date", required=True, help="YYYY, YYYY-MM or YYYY-MM-DD.")
+@click.option("--actor", "actors", multiple=True, help="An actor's name or alias (repeat for more).")
+@click.option("--tag", "tags", multiple=True, help="A tag (repeat for more).")
+@click.option("--site", default=".", type=click.Path(file_okay=False), help="The site folder (default: here).")
+def new(title, date, actors, tags, site):
+    """Write content/events/YYYY/<slug>.md for a new event, with every field ready to fill in."""
+    from site_builder import scaffold
+
+    click.echo(run(lambda: scaffold.new_event(site, title, date, actors, tags)))
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option("--force", is_flag=True, help="Add the files even if FOLDER is not empty (existing files are replaced).")
+def init(folder, force):
+    """Start a new site in FOLDER: settings, an example event, a GitHub Pages workflow."""
+    from site_builder import scaffold
+
+    written = run(lambda: scaffold.init(folder, force))
+    click.echo(f"Created a site in {folder} ({len(written)} files). Next: cd {folder} && site-builder serve")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
