@@ -213,3 +213,41 @@ def test_odd_input_is_a_message_never_a_traceback(tmp_path, data):
     if result.exit_code == 1:
         *messages, count = result.stderr.splitlines()
         assert messages and all(re.match(r"^\S+:\d+: ", line) for line in messages) and re.fullmatch(r"\d+ errors?", count)
+
+
+KEYS = ["title", "date", "end", "actors", "sources", "tags", "related", "slug", "draft", "status", "approximate",
+        "display_date", "summary", "location", "titel", "", "- x", "? a", "url", "name"]
+VALUES = ["", "T", "2024", "2024-10", "2024-10-16", "2024-13", "[NATO]", "{name: X}", "[{url: 'ftp://x'}]", "yes",
+          "[a, b", "&a x", "*a", "!!binary aGk=", "'quoted'", '"\\x01"', "~", "- x", "|\n  block", "Київ", "0000",
+          "[{url: 'https://a.org/', publisher: A}]", "../x", "[good]", "denied", "12:30", "\t"]
+
+
+def event_texts():
+    """Front matter made of plausible and implausible lines."""
+    from hypothesis import strategies as st
+    line = st.tuples(st.sampled_from(KEYS), st.sampled_from(VALUES)).map(lambda kv: f"{kv[0]}: {kv[1]}")
+    front = st.lists(line, max_size=8).map(lambda lines: "\n".join(lines))
+    body = st.sampled_from(["", "Body", "[x](event:good)", "[y](event:nope)", "<script>x</script>", "[" * 30])
+    return st.tuples(st.sampled_from(["---\n", "\ufeff---\n", "", "---\r\n"]), front, st.sampled_from(["\n---\n", "\n", ""]),
+                     body).map(lambda parts: "".join(parts))
+
+
+def test_no_front_matter_gives_a_traceback(tmp_path_factory):
+    from hypothesis import HealthCheck, given, settings
+
+    from site_builder.build import build
+    from site_builder.errors import ContentError
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(event_texts())
+    def check(text):
+        site = good_site(tmp_path_factory.mktemp("fuzz") / "site")
+        site.write("content/events/fuzz.md", text.encode("utf-8", "surrogatepass"))
+        try:
+            build(site.root, site_label="")
+        except ContentError as error:
+            assert error.problems and all(p.line >= 1 and p.path for p in error.problems)
+            lines = text.replace("\r\n", "\n").count("\n") + 1
+            assert all(p.line <= lines for p in error.problems if p.path.endswith("fuzz.md")), (text, error.problems)
+
+    check()
