@@ -13,7 +13,7 @@ from slugify import slugify
 from site_builder import model
 from site_builder.bodies import MAX_BODY_CHARS
 from site_builder.errors import Problem, UsageError
-from site_builder.fields import (Bool, Checker, Choice, Date, ListOf, Record, Slug, Text,
+from site_builder.fields import (MAX_SLUG, Bool, Checker, Choice, Date, ListOf, Record, Slug, Text,
                                  TextOrRecord, Url)
 from site_builder.frontmatter import read_config, read_document
 
@@ -187,8 +187,9 @@ def load_event(site, site_label, path):
     event = build_event(path, display, doc, values, lines)
     if len(event.body) > MAX_BODY_CHARS:
         return None, [Problem(display, event.body_line, "body", f"is too long (at most {MAX_BODY_CHARS:,} characters; split the event)")]
-    if not event.slug:
-        return None, [Problem(display, 1, "slug", "the file name gives an empty slug (name the file with letters or digits, or set slug:)")]
+    if not event.slug or len(event.slug) > MAX_SLUG:
+        problem = "an empty slug" if not event.slug else f"a slug longer than {MAX_SLUG} characters"
+        return None, [Problem(display, 1, "slug", f"the file name gives {problem} (rename the file, or set slug:)")]
     if event.end is not None and event.end.last < event.date.start:
         return None, [Problem(display, event.line_of("end"), "end", f"{event.end} is before date {event.date} (end must not come before date)")]
     return event, []

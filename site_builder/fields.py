@@ -12,6 +12,7 @@ from site_builder.errors import Problem
 from site_builder.frontmatter import YList, YMap
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+MAX_SLUG = 200  # a slug is a folder name: file systems stop at 255 bytes
 _SLUG = re.compile(SLUG_PATTERN)
 _TRUE, _FALSE = {"true", "yes", "on"}, {"false", "no", "off"}
 
@@ -71,6 +72,8 @@ class Text:
 @dataclass(frozen=True)
 class Slug(Text):
     """A slug as python-slugify writes it: lowercase letters, digits and hyphens."""
+
+    max_length: int = MAX_SLUG
 
     def check(self, value, line, name, checker):
         text = super().check(value, line, name, checker)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from slugify import slugify
 
 from site_builder.errors import Problem
+from site_builder.fields import MAX_SLUG
 from site_builder.model import Actor, Content, Event
 
 
@@ -117,6 +118,8 @@ def resolve_one(name: str, by_slug: dict, names: dict) -> tuple[str, str]:
     slug = slugify(name)
     if not slug:
         return "", f"{name!r} gives an empty slug (use letters or digits)"
+    if len(slug) > MAX_SLUG:
+        return "", f"{name[:40]!r}... gives a slug longer than {MAX_SLUG} characters (add an actor file with a short name)"
     if slug in by_slug and by_slug[slug].has_file:
         return "", (f"{name!r} is not a name or alias of {by_slug[slug].path}, whose slug {slug!r} it would take "
                     "(add it to that file's aliases)")
@@ -147,10 +150,10 @@ def gather_tags(events) -> tuple[dict, dict, list[Problem]]:
     for event in events:
         slugs = []
         for number, tag in enumerate(event.tags, start=1):
-            slug = slugify(tag)
-            if not slug:
-                field = f"tags[{number}]"
-                problems.append(Problem(event.path, event.line_of(field), field, f"{tag!r} gives an empty slug (use letters or digits)"))
+            slug, field = slugify(tag), f"tags[{number}]"
+            if not slug or len(slug) > MAX_SLUG:
+                problem = "gives an empty slug (use letters or digits)" if not slug else f"gives a slug longer than {MAX_SLUG} characters"
+                problems.append(Problem(event.path, event.line_of(field), field, f"{tag!r} {problem}"))
                 continue
             if slug not in slugs:
                 slugs.append(slug)

@@ -251,3 +251,21 @@ def test_no_front_matter_gives_a_traceback(tmp_path_factory):
             assert all(p.line <= lines for p in error.problems if p.path.endswith("fuzz.md")), (text, error.problems)
 
     check()
+
+
+def test_overlong_slugs_are_problems_not_os_errors(tmp_path):
+    site = good_site(tmp_path / "site")
+    site.write("content/events/long-slug.md", event(*BASIC, "slug: " + "a" * 201))
+    site.write("content/events/long-actor.md", event("title: T", "date: 2024", "actors:", "  - " + "Щ" * 100))
+    site.write("content/events/long-tag.md", event("title: T", "date: 2024", "actors: [NATO]", "tags: [" + "Щ" * 60 + "]"))
+    site.write("content/events/" + "щ" * 120 + ".md", event(*BASIC))
+    result = run_cli("build", str(site.root))
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    messages = [line.split(str(site.root) + "/")[-1] for line in result.stderr.splitlines()]
+    assert "content/events/long-slug.md:5: slug: is too long (at most 200 characters)" in messages
+    assert f"content/events/{'щ' * 120}.md:1: slug: the file name gives a slug longer than 200 characters (rename the file, or set slug:)" in messages
+    site.write("content/events/long-slug.md", event(*BASIC, "slug: short"))
+    (site.root / "content/events" / ("щ" * 120 + ".md")).unlink()
+    messages = [line.split(str(site.root) + "/")[-1] for line in run_cli("build", str(site.root)).stderr.splitlines()]
+    assert any(m.startswith("content/events/long-actor.md:5: actors[1]: 'ЩЩЩ") and "longer than 200" in m for m in messages)
+    assert any(m.startswith("content/events/long-tag.md:5: tags[1]: ") and "longer than 200" in m for m in messages)
