@@ -238,7 +238,7 @@ def test_no_front_matter_gives_a_traceback(tmp_path_factory):
     from site_builder.build import build
     from site_builder.errors import ContentError
 
-    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=150, deadline=None, database=None, suppress_health_check=list(HealthCheck))
     @given(event_texts())
     def check(text):
         site = good_site(tmp_path_factory.mktemp("fuzz") / "site")
