@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -20,10 +21,11 @@ def check(site_dir=".", site_label=None) -> list[Problem]:
     """Every problem in the site, errors and warnings, sorted; an empty list means all is well."""
     site_path = build.site_folder(site_dir)
     try:
-        files, site, warnings = build.render_site(site_path, strict=True, site_label=site_label)
+        files, site, warnings = build.render_site(site_path, site_label=site_label)
     except ContentError as error:
         return list(error.problems)
-    problems = list(warnings) + link_problems(files, site) + archive_warnings(site)
+    strict = [replace(p, warning=False) for p in warnings]  # what build --strict refuses
+    problems = strict + link_problems(files, site) + archive_warnings(site)
     problems += base_url_warnings(site_path, site, site_label)
     return sorted(set(problems))
 
@@ -107,6 +109,8 @@ def resolve(url: str, here: str, settings):
         base = urlsplit(settings.absolute_base)
         if not settings.has_host or (parts.scheme, parts.netloc) != (base.scheme, base.netloc):
             return None, None
+        if not (parts.path.rstrip("/") + "/").startswith(settings.base_path):
+            return None, None  # another site on the same host, e.g. user.github.io/other-project/
     if not parts.path:
         return here, parts.fragment
     path = posixpath.normpath(posixpath.join(posixpath.dirname(here + "x"), unquote(parts.path)))
