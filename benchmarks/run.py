@@ -1,0 +1,282 @@
+"""Benchmark site_builder against Hugo and Pelican on one generated corpus (issue 5).
+
+    python benchmarks/run.py --events 10000 --runs 3            # tmpfs work dir (/dev/shm/sb-bench)
+    python benchmarks/run.py --events 10000 --disk /var/tmp/sb-bench   # the same on a real disk
+    python benchmarks/run.py --smoke                            # CI: 1k events, 1 run, ours only
+
+Each round runs, interleaved: our warm build (one event edited, cache present, fresh process), our
+no-change rebuild, our cold build (no output, no cache), Hugo cold, Pelican cold, Pelican with its cache.
+The warm, no-change and cold outputs must be byte-identical (PASS/FAIL). Medians go to a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import corpus  # noqa: E402
+import peers  # noqa: E402
+import serve  # noqa: E402
+from measure import Sample, count_pages, diff_trees, run_measured, tree_hash  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+ORDER = ("ours cold", "ours warm, one edit", "ours no change", "serve, one edit", "hugo cold", "pelican cold",
+         "pelican with cache")
+GOALS = {"ours cold": "≤ 1.0× Hugo", "ours warm, one edit": "≤ 0.25× Hugo", "serve, one edit": "≤ 0.15 s"}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, help="corpus size (default 10000, 1000 with --smoke)")
+    parser.add_argument("--runs", type=int, help="rounds of interleaved runs (default 3, 1 with --smoke)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--work", type=Path, default=Path("/dev/shm/sb-bench"), help="tmpfs work dir")
+    parser.add_argument("--disk", type=Path, help="work dir on a real disk instead, e.g. /var/tmp/sb-bench")
+    parser.add_argument("--markdown", type=Path, help="append the table here instead of results-N.md")
+    parser.add_argument("--cmd", help="our build command (default: the repo venv's python -m site_builder)")
+    parser.add_argument("--pelican", help="pelican executable (default: benchmarks/.venv-peers/bin/pelican)")
+    parser.add_argument("--no-peers", action="store_true", help="measure only site_builder")
+    parser.add_argument("--no-serve", action="store_true", help="skip the serve one-edit latency")
+    parser.add_argument("--smoke", action="store_true", help="CI smoke test: fails only on wrong output")
+    args = parser.parse_args(argv)
+    args.events = args.events or (1000 if args.smoke else 10000)
+    args.runs = args.runs or (1 if args.smoke else 3)
+    args.no_peers = args.no_peers or args.smoke
+    args.no_serve = args.no_serve or args.smoke
+    return args
+
+
+def our_command(args: argparse.Namespace) -> list[str]:
+    """How to run `site-builder`."""
+    if args.cmd:
+        return shlex.split(args.cmd)
+    venv = REPO / ".venv" / "bin" / "python"
+    return [str(venv if venv.exists() else sys.executable), "-m", "site_builder"]
+
+
+def peer_commands(args: argparse.Namespace) -> dict[str, str]:
+    """Executables of the peers that are installed (none with --no-peers)."""
+    if args.no_peers:
+        return {}
+    found = {"hugo": shutil.which("hugo"),
+             "pelican": args.pelican or str(HERE / ".venv-peers" / "bin" / "pelican")}
+    return {name: path for name, path in found.items() if path and os.access(path, os.X_OK)}
+
+
+def say(text: str) -> None:
+    """Progress, on stderr."""
+    print(text, file=sys.stderr, flush=True)
+
+
+def prepare(work: Path, events: int, seed: int, peer_names) -> Path:
+    """Write the corpus (fresh) as our site and as each peer's site; return the size's folder."""
+    root = work / f"n{events}"
+    shutil.rmtree(root, ignore_errors=True)
+    say(f"writing {events} events to {root}")
+    corpus.write_site(root / "ours", events, seed)
+    if peer_names:
+        peers.write_peers(root / "hugo", root / "pelican", events, seed)
+    return root
+
+
+def event_file(site: Path, index: int) -> Path:
+    """The file of event `index` in our site."""
+    return next((site / "content" / "events").glob(f"*/event-{index:06d}.md"))
+
+
+def edit(site: Path, events: int, round_: int, label: str = "") -> tuple[str, str]:
+    """Append a sentence to one event (a different one each round); return its slug and the sentence."""
+    text, path = f"Benchmark edit {label}{round_}.", event_file(site, (round_ * 7919 + 13) % events)
+    with path.open("a") as f:
+        f.write(f"\n{text}\n")
+    return path.stem, text
+
+
+def fresh(*paths: Path) -> None:
+    """Remove files or folders if present."""
+    for path in paths:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def check_build(name: str, sample: Sample) -> Sample:
+    """Stop the benchmark on a failed build: its time would mean nothing."""
+    if sample.returncode != 0:
+        raise SystemExit(f"{name} failed (exit {sample.returncode}):\n{sample.stderr[-3000:]}")
+    return sample
+
+
+def our_round(cmd: list[str], root: Path, events: int, round_: int) -> tuple[dict[str, Sample], list[str]]:
+    """Warm one-edit, no-change and cold builds of our site; the differences between their outputs."""
+    site, cold_out, aside = root / "ours", root / "ours-cold-out", root / "ours-cache-aside"
+    edit(site, events, round_)
+    samples = {"ours warm, one edit": run_measured(cmd + ["build", str(site)])}
+    check_build("warm build", samples["ours warm, one edit"])
+    warm = tree_hash(site / "output")
+    samples["ours no change"] = check_build("no-change build", run_measured(cmd + ["build", str(site)]))
+    unchanged = tree_hash(site / "output")
+    fresh(cold_out, aside)
+    if (site / ".cache").exists():
+        (site / ".cache").rename(aside)
+    samples["ours cold"] = run_measured(cmd + ["build", str(site), "--output", str(cold_out)])
+    fresh(site / ".cache")
+    if aside.exists():
+        aside.rename(site / ".cache")
+    check_build("cold build", samples["ours cold"])
+    cold = tree_hash(cold_out)
+    differences = diff_trees(warm, cold) + diff_trees(unchanged, cold)
+    if differences:
+        keep_evidence(root, round_)
+    return samples, differences
+
+
+def keep_evidence(root: Path, round_: int) -> None:
+    """Copy the no-change and cold outputs aside, so a failure can be examined after later rounds."""
+    for name, tree in (("no-change", root / "ours" / "output"), ("cold", root / "ours-cold-out")):
+        target = root / f"failed-round-{round_ + 1}" / name
+        fresh(target)
+        shutil.copytree(tree, target)
+    say(f"outputs differ; copies kept in {root / f'failed-round-{round_ + 1}'}")
+
+
+def peer_round(peer_paths: dict[str, str], root: Path) -> dict[str, Sample]:
+    """Hugo cold, Pelican cold and Pelican with its content cache, each into an empty folder."""
+    samples = {}
+    if "hugo" in peer_paths:
+        fresh(root / "hugo-out")
+        samples["hugo cold"] = check_build("hugo", run_measured(
+            [peer_paths["hugo"], "--quiet", "-s", str(root / "hugo"), "-d", str(root / "hugo-out")]))
+    if "pelican" in peer_paths:
+        pelican, site = peer_paths["pelican"], root / "pelican"
+        for name, settings in (("pelican cold", "pelicanconf.py"), ("pelican with cache", "pelicanconf-cache.py")):
+            fresh(root / "pelican-out")
+            samples[name] = check_build(name, run_measured(
+                [pelican, "content", "-q", "-s", settings, "-o", str(root / "pelican-out")], cwd=site))
+    return samples
+
+
+def prime(cmd: list[str], peer_paths: dict[str, str], root: Path) -> None:
+    """Untimed first builds: our cache and output, Pelican's content cache."""
+    say("priming: first build of our site" + (" and Pelican's cache" if "pelican" in peer_paths else ""))
+    check_build("first build", run_measured(cmd + ["build", str(root / "ours")]))
+    if "pelican" in peer_paths:
+        fresh(root / "pelican" / "cache")
+        check_build("pelican priming", run_measured(
+            [peer_paths["pelican"], "content", "-q", "-s", "pelicanconf-cache.py", "-o", str(root / "pelican-out")],
+            cwd=root / "pelican"))
+
+
+def page_counts(root: Path, peer_paths: dict[str, str]) -> dict[str, int]:
+    """HTML pages written by each generator."""
+    counts = {"site_builder": count_pages(root / "ours-cold-out")}
+    for name in peer_paths:
+        counts[name] = count_pages(root / f"{name}-out")
+    return counts
+
+
+def benchmark(args: argparse.Namespace) -> tuple[dict[str, list[Sample]], list[str], dict[str, int]]:
+    """Run every round; return samples by measurement, correctness problems and page counts."""
+    cmd, peer_paths = our_command(args), peer_commands(args)
+    root = prepare(args.disk or args.work, args.events, args.seed, peer_paths)
+    prime(cmd, peer_paths, root)
+    samples: dict[str, list[Sample]] = {}
+    problems: list[str] = []
+    for round_ in range(args.runs):
+        ours, differences = our_round(cmd, root, args.events, round_)
+        problems += [f"round {round_ + 1}: {d}" for d in differences]
+        for name, sample in {**ours, **peer_round(peer_paths, root)}.items():
+            samples.setdefault(name, []).append(sample)
+            say(f"round {round_ + 1}/{args.runs}  {name:<20} {sample.wall:7.2f} s  {sample.rss_mib:6.0f} MiB")
+    if not args.no_serve and serve.available(cmd):
+        say("serve: one-edit latency")
+        samples["serve, one edit"] = serve.latencies(cmd, root / "ours", args.runs,
+                                                     lambda r: edit(root / "ours", args.events, r, "serve "))
+    return samples, problems, page_counts(root, peer_paths)
+
+
+def median(samples: list[Sample], field: str) -> float:
+    """The median of one field over samples."""
+    return statistics.median(getattr(s, field) for s in samples)
+
+
+def ratio(value: float, base: float | None) -> str:
+    """value/base as '0.42×', or a dash without a base."""
+    return f"{value / base:.2f}×" if base else "–"
+
+
+def table(samples: dict[str, list[Sample]]) -> list[str]:
+    """The Markdown table of medians and ratios to Hugo's cold build."""
+    hugo = samples.get("hugo cold")
+    hugo_wall, hugo_rss = (median(hugo, "wall"), median(hugo, "rss_mib")) if hugo else (None, None)
+    lines = ["| measurement | wall (median) | runs | CPU user+sys | peak RSS | wall / Hugo cold | RSS / Hugo | goal |",
+             "|---|---|---|---|---|---|---|---|"]
+    for name, runs in sorted(samples.items(), key=lambda item: ORDER.index(item[0])):
+        wall, cpu, rss = median(runs, "wall"), median(runs, "cpu"), median(runs, "rss_mib")
+        each = ", ".join(f"{s.wall:.2f}" for s in runs)
+        lines.append(f"| {name} | {wall:.3f} s | {each} | {cpu:.2f} s | {rss:.0f} MiB | {ratio(wall, hugo_wall)} "
+                     f"| {ratio(rss, hugo_rss)} | {GOALS.get(name, '')} |")
+    return lines
+
+
+def machine() -> str:
+    """CPU model and core count, kernel, Python."""
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), platform.processor())
+    return f"{os.cpu_count()} cores ({model}), Linux {platform.release()}, Python {platform.python_version()}"
+
+
+def revision() -> str:
+    """The repository's commit, marked when the tree has uncommitted changes to site_builder/."""
+    git = ["git", "-C", str(REPO)]
+    head = subprocess.run(git + ["rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(git + ["status", "--porcelain", "site_builder"], capture_output=True, text=True).stdout
+    return head + (" + uncommitted changes in site_builder/" if dirty.strip() else "")
+
+
+def report(args: argparse.Namespace, samples, problems: list[str], pages: dict[str, int]) -> str:
+    """The whole Markdown report."""
+    medium = f"disk ({args.disk})" if args.disk else f"tmpfs ({args.work})"
+    verdict = "PASS" if not problems else "FAIL"
+    lines = [f"## {args.events} events, {args.runs} run(s), {medium}", "",
+             f"- date: {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}; machine: {machine()}",
+             f"- site_builder: {revision()}; command: `{' '.join(our_command(args))}`",
+             "- pages (HTML files): " + ", ".join(f"{k} {v}" for k, v in pages.items()),
+             f"- warm and no-change output byte-identical to a cold build: **{verdict}**", ""]
+    lines += table(samples)
+    lines += [""] + [f"- {p}" for p in problems]
+    return "\n".join(lines) + "\n"
+
+
+def write_report(args: argparse.Namespace, text: str) -> None:
+    """Append to --markdown, or (not in smoke mode) write benchmarks/results-N[-disk].md."""
+    if args.markdown:
+        with args.markdown.open("a") as f:
+            f.write("\n" + text)
+    elif not args.smoke:
+        (HERE / f"results-{args.events}{'-disk' if args.disk else ''}.md").write_text(text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; exit 1 only when outputs differ."""
+    args = parse_args(argv)
+    samples, problems, pages = benchmark(args)
+    text = report(args, samples, problems, pages)
+    print(text)
+    write_report(args, text)
+    print("PASS" if not problems else "FAIL: warm/no-change output differs from a cold build")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

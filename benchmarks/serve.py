@@ -1,0 +1,86 @@
+"""`site-builder serve` one-edit latency: save an event, poll its page until the new text is served."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Callable
+
+from measure import MIB, Sample, TreeSampler
+
+BASE_PATH = "/t/"  # the path of the corpus's base_url
+
+
+def available(cmd: list[str]) -> bool:
+    """Whether this site_builder has a `serve` command."""
+    done = subprocess.run(cmd + ["serve", "--help"], capture_output=True)
+    return done.returncode == 0
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fetch(url: str) -> str | None:
+    """The body at url, or None when it cannot be had (yet)."""
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.read().decode(errors="replace")
+    except (urllib.error.URLError, OSError):
+        return None
+
+
+def wait_for(url: str, text: str, timeout: float) -> float | None:
+    """Seconds until the page at url contains text (polled every 5 ms), None after timeout."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        body = fetch(url)
+        if body is not None and text in body:
+            return time.perf_counter() - start
+        time.sleep(0.005)
+    return None
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Stop the server and whatever it started (its own process group)."""
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    except ProcessLookupError:
+        pass
+
+
+def latencies(cmd: list[str], site: Path, runs: int, edit: Callable[[int], tuple[str, str]]) -> list[Sample]:
+    """Start serve, then `runs` times: edit one event and time until its page shows the edit."""
+    port = free_port()
+    proc = subprocess.Popen(cmd + ["serve", str(site), "--port", str(port)], start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    sampler = TreeSampler(proc.pid)
+    sampler.start()
+    base = f"http://127.0.0.1:{port}{BASE_PATH}"
+    samples = []
+    try:
+        if wait_for(base, "<", timeout=900) is None:
+            raise SystemExit("serve did not answer within 900 s")
+        for run in range(runs):
+            time.sleep(1)  # let the server settle after the previous rebuild
+            slug, text = edit(run)
+            seconds = wait_for(f"{base}events/{slug}/", text, timeout=60)
+            samples.append(Sample(seconds if seconds is not None else float("inf"), 0.0,
+                                  sampler.peak / MIB, 0, ""))
+    finally:
+        sampler.done.set()
+        stop(proc)
+    return samples

@@ -1,0 +1,51 @@
+"""The benchmark's smoke mode (what CI runs): builds a small corpus cold, warm and unchanged, compares outputs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_smoke_mode_builds_identical_outputs_and_prints_the_table(tmp_path):
+    done = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "run.py"), "--smoke", "--events", "200", "--work", str(tmp_path)],
+        capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "byte-identical to a cold build: **PASS**" in done.stdout
+    for row in ("| ours cold |", "| ours warm, one edit |", "| ours no change |"):
+        assert row in done.stdout
+    assert "hugo" not in done.stdout  # smoke mode measures site_builder only
+    assert not list(Path(REPO / "benchmarks").glob("results-200*.md"))  # and writes no results file
+
+
+def test_smoke_mode_fails_when_the_build_fails(tmp_path):
+    done = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "run.py"), "--smoke", "--events", "20", "--work", str(tmp_path),
+         "--cmd", f"{sys.executable} -c 'import sys; sys.exit(1)'"],
+        capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "failed (exit 1)" in done.stderr
+
+
+NONDETERMINISTIC_BUILDER = """
+import sys, time
+from pathlib import Path
+args = sys.argv[1:]
+out = Path(args[args.index("--output") + 1]) if "--output" in args else Path(args[1]) / "output"
+out.mkdir(parents=True, exist_ok=True)
+(out / "index.html").write_text(str(time.time_ns()))
+"""
+
+
+def test_smoke_mode_fails_when_warm_output_differs_from_cold(tmp_path):
+    builder = tmp_path / "builder.py"
+    builder.write_text(NONDETERMINISTIC_BUILDER)
+    done = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "run.py"), "--smoke", "--events", "20",
+         "--work", str(tmp_path / "work"), "--cmd", f"{sys.executable} {builder}"],
+        capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert "**FAIL**" in done.stdout and "differs: index.html" in done.stdout
