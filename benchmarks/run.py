@@ -48,6 +48,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--cmd", help="our build command (default: the repo venv's python -m site_builder)")
     parser.add_argument("--pelican", help="pelican executable (default: benchmarks/.venv-peers/bin/pelican)")
     parser.add_argument("--no-peers", action="store_true", help="measure only site_builder")
+    parser.add_argument("--label", help="what is measured, for the report (default: the repo's git commit)")
     parser.add_argument("--no-serve", action="store_true", help="skip the serve one-edit latency")
     parser.add_argument("--smoke", action="store_true", help="CI smoke test: fails only on wrong output")
     args = parser.parse_args(argv)
@@ -233,7 +234,9 @@ def machine() -> str:
     """CPU model and core count, kernel, Python."""
     model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                   if line.startswith("model name")), platform.processor())
-    return f"{os.cpu_count()} cores ({model}), Linux {platform.release()}, Python {platform.python_version()}"
+    load = Path("/proc/loadavg").read_text().split()[:3]
+    return (f"{os.cpu_count()} cores ({model}), Linux {platform.release()}, Python {platform.python_version()}; "
+            f"load average at the end {' '.join(load)}")
 
 
 def revision() -> str:
@@ -250,7 +253,7 @@ def report(args: argparse.Namespace, samples, problems: list[str], pages: dict[s
     verdict = "PASS" if not problems else "FAIL"
     lines = [f"## {args.events} events, {args.runs} run(s), {medium}", "",
              f"- date: {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}; machine: {machine()}",
-             f"- site_builder: {revision()}; command: `{' '.join(our_command(args))}`",
+             f"- site_builder: {args.label or revision()}; command: `{' '.join(our_command(args))}`",
              "- pages (HTML files): " + ", ".join(f"{k} {v}" for k, v in pages.items()),
              f"- warm and no-change output byte-identical to a cold build: **{verdict}**", ""]
     lines += table(samples)
