@@ -99,7 +99,8 @@ class Rebuilder:
         self.site, self.site_label = site, site_label
         self.serve_values = serve_values
         self.trees = Trees(target)
-        self.memo = Memo()  # parsed files and bodies, kept in memory only
+        self.memo = Memo() if Memo else None  # parsed files and bodies, kept in memory only
+        self.bodies: dict = {}
         self.pages: dict = {}  # output path -> (template, context, text)
         self.env = None
         self.rendered = 0
@@ -110,12 +111,23 @@ class Rebuilder:
         if self.env is None or any(p.startswith("templates/") for p in changed):
             self.env, self.pages = render.environment(self.site, self.serve_values), {}
         try:
-            files, site, warnings = build.render_site(self.site, drafts=True, site_label=self.site_label, env=self.env,
-                                                      memo=self.memo, render_pages=self.render_pages)
+            files, site, warnings = self.render_files()
         except ContentError as error:
             return Outcome(False, error.problems, seconds=time.perf_counter() - start)
         written = self.trees.publish(files)
         return Outcome(True, warnings, written, self.rendered, len(site.events), time.perf_counter() - start)
+
+    def render_files(self):
+        """(files, Site, warnings) of the site with its drafts, reusing what the last run made."""
+        if self.memo is not None:
+            return build.render_site(self.site, drafts=True, site_label=self.site_label, env=self.env,
+                                     memo=self.memo, render_pages=self.render_pages)
+        site, warnings = build.load_site(self.site, drafts=True, site_label=self.site_label)
+        used = {}
+        bodies, problems = build.render_bodies(site, lambda *key: used.setdefault(key, self.bodies.get(key) or render_body(*key)))
+        fail_if_errors(problems)
+        self.bodies = used
+        return build.make_files(site, bodies, self.site, self.env, self.render_pages), site, warnings
 
     def render_pages(self, env, planned) -> dict:
         """Render the pages whose template or context changed; reuse the text of the rest."""
