@@ -16,8 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from site_builder import build, output, render
-from site_builder.memo import Memo
+from site_builder.bodies import render_body
 from site_builder.errors import ContentError, Problem, fail_if_errors
+
+try:
+    from site_builder.memo import Memo  # the build cache: parsed files and bodies
+except ImportError:  # pragma: no cover - until it lands, bodies are remembered here
+    Memo = None
 
 
 @dataclass(frozen=True)
