@@ -1,13 +1,20 @@
-"""The whole build as one pipeline: load -> index -> render bodies -> plan -> render -> write."""
+"""The whole build as one pipeline: load -> index -> render bodies -> plan -> render -> write.
+
+A Memo (memo.py) carries what the last build made, so unchanged files are not parsed again,
+unchanged bodies not converted and unchanged pages not rendered; it never changes the output.
+"""
 
 from __future__ import annotations
 
+import gc
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from site_builder import content, index, output, pages, render, schema
-from site_builder.bodies import link_line, render_body
-from site_builder.errors import ContentError, Problem, UsageError, fail_if_errors
+from site_builder import __version__, cache, content, index, output, pages, render, schema, spare, workers
+from site_builder.bodies import link_line
+from site_builder.errors import Problem, UsageError, fail_if_errors
+from site_builder.memo import Memo, forget_missing, parse_files, render_texts
 
 
 @dataclass(frozen=True)
@@ -18,6 +25,21 @@ class Result:
     pages: int
     events: int
     warnings: tuple[Problem, ...]
+    rendered: int = 0
+    timings: tuple[tuple[str, float], ...] = ()
+
+
+class Stopwatch:
+    """Seconds spent per stage, for --timings."""
+
+    def __init__(self):
+        self.laps, self.last = [], time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        """Close the stage that just ended."""
+        now = time.perf_counter()
+        self.laps.append((stage, now - self.last))
+        self.last = now
 
 
 def site_folder(site_dir) -> Path:
@@ -28,9 +50,28 @@ def site_folder(site_dir) -> Path:
     return path
 
 
-def load_site(site: Path, drafts=False, base_url=None, strict=False, site_label=None):
+def remembering(memo: Memo, site_label: str, pool=workers.INLINE):
+    """A content.load `parse` that takes unchanged files from the memo (and forgets deleted ones)."""
+    seen = set()
+
+    def parse(loader, site, label, paths):
+        def name(path):
+            seen.add(key := f"{site_label}|{path.relative_to(site).as_posix()}")
+            return key
+        results = parse_files(memo, loader, site, label, paths, name, pool)
+        if loader is content.load_actor:  # actors load last: every current file has been seen
+            forget_missing(memo, seen)
+        return results
+
+    return parse
+
+
+def load_site(site: Path, drafts=False, base_url=None, strict=False, site_label=None, memo=None,
+              pool=workers.INLINE):
     """Load and index the site; raise every error at once; return (Site, warnings)."""
-    loaded, problems = content.load(site, drafts=drafts, base_url=base_url, site_label=site_label)
+    label = str(site) if site_label is None else site_label
+    parse = remembering(memo, label, pool) if memo is not None else content.parse_each
+    loaded, problems = content.load(site, drafts=drafts, base_url=base_url, site_label=site_label, parse=parse)
     fail_if_errors(problems)
     model, problems = index.index(loaded)
     if strict:
@@ -39,15 +80,16 @@ def load_site(site: Path, drafts=False, base_url=None, strict=False, site_label=
     return model, tuple(problems)
 
 
-def render_bodies(site, render_one=render_body) -> tuple[dict, list[Problem]]:
+def render_bodies(site, memo=None, pool=workers.INLINE) -> tuple[dict, list[Problem]]:
     """Every event and actor body as safe HTML; unknown event:/actor: links are problems."""
     settings = site.settings
-    bodies, problems = {}, []
     known = {"event": set(site.by_slug) | set(site.content.left_out), "actor": set(site.actors)}
     items = [(e.slug, e) for e in site.events] + [(f"actor:{a.slug}", a) for a in site.actors.values() if a.body.strip()]
     unlinked = frozenset(("event", slug) for slug in site.content.left_out)
-    for key, item in items:
-        body = render_one(item.body, settings.base_path, settings.unsafe_html, unlinked)
+    rendered = render_texts(memo if memo is not None else Memo(), [item.body for _, item in items],
+                            settings.base_path, settings.unsafe_html, unlinked, pool)
+    bodies, problems = {}, []
+    for (key, item), body in zip(items, rendered):
         bodies[key] = body
         for kind, slug in body.links:
             if slug not in known[kind]:
@@ -66,19 +108,75 @@ def make_files(site, bodies, site_dir: Path, env=None, render_pages=render.rende
     return files
 
 
-def render_site(site_path: Path, drafts=False, strict=False, base_url=None, site_label=None, env=None):
+def render_site(site_path: Path, drafts=False, strict=False, base_url=None, site_label=None, env=None,
+                memo=None, render_pages=render.render_all, watch=None, pool=workers.INLINE):
     """Load, check and render the whole site in memory; return (files, Site, warnings). Writes nothing."""
-    site, warnings = load_site(site_path, drafts, base_url, strict, site_label)
-    bodies, problems = render_bodies(site)
+    watch = watch or Stopwatch()
+    site, warnings = load_site(site_path, drafts, base_url, strict, site_label, memo, pool)
+    gc.freeze()  # the loaded site lives to the end: keep the collector from walking it again and again
+    watch.lap("load and index")
+    bodies, problems = render_bodies(site, memo, pool)
     fail_if_errors(problems)
-    return make_files(site, bodies, site_path, env), site, warnings
+    watch.lap("markdown")
+    files = make_files(site, bodies, site_path, env, render_pages)
+    watch.lap("plan and render pages")
+    return files, site, warnings
 
 
-def build(site_dir=".", output_dir=None, drafts=False, strict=False, base_url=None, site_label=None) -> Result:
+def changed_pages(memo: Memo, salt: str, vouched: dict):
+    """A render_pages that skips pages whose fingerprint and output file are unchanged (spare.Keep)."""
+    def render_pages(env, planned):
+        prints = cache.Fingerprints(salt)
+        marks = {page.path: prints.page(page) for page in planned}
+        files, todo = {}, []
+        for page in planned:
+            old = memo.pages.get(page.path)
+            if old is not None and old[0] == marks[page.path] and vouched.get(page.path) == old[1]:
+                files[page.path] = spare.Keep(old[1])
+            else:
+                todo.append(page)
+        rendered = render.render_all(env, todo)
+        files.update(rendered)
+        fresh = {p.path: memo.pages.get(p.path) for p in planned}
+        fresh.update({path: (marks[path], spare.digest_of(spare.encode(text))) for path, text in rendered.items()})
+        if fresh != memo.pages:
+            memo.pages, memo.dirty = fresh, True
+        return files
+    return render_pages
+
+
+def publish(target: Path, files: dict, state_dir: Path | None) -> None:
+    """Swap the new tree in: through the spare tree when possible, else a fresh folder."""
+    if state_dir is not None:
+        try:
+            spare.publish(target, files, state_dir)
+            return
+        except (OSError, LookupError):
+            pass  # e.g. output on another filesystem: fall back to writing everything afresh
+    keep = {path for path, data in files.items() if isinstance(data, spare.Keep)}
+    output.publish(target, {path: (target / path).read_bytes() if path in keep else data for path, data in files.items()})
+
+
+def build(site_dir=".", output_dir=None, drafts=False, strict=False, base_url=None, site_label=None,
+          use_cache=True) -> Result:
     """Build the site in site_dir into output_dir (default SITE/output), atomically."""
     site_path = site_folder(site_dir)
     target = Path(output_dir) if output_dir else site_path / "output"
     output.check_output_dir(site_path, target)
-    files, site, warnings = render_site(site_path, drafts, strict, base_url, site_label)
-    output.publish(target, files)
-    return Result(target, sum(p.endswith(".html") for p in files), len(site.events), warnings)
+    watch = Stopwatch()
+    store = cache.Store(site_path / ".cache" / "site-builder", enabled=use_cache)
+    memo = Memo.load(store)
+    watch.lap("read cache")
+    salt = cache.digest(__version__, cache.tree_digest([site_path / "templates", render.theme_dir()]))
+    vouched = spare.vouched(store.root, target) if use_cache else {}
+    render_pages = changed_pages(memo, salt, vouched)
+    with workers.Pool(start=not memo.files) as pool:  # a cold build forks its workers while small
+        files, site, warnings = render_site(site_path, drafts, strict, base_url, site_label, memo=memo,
+                                            render_pages=render_pages, watch=watch, pool=pool)
+    publish(target, files, store.root if use_cache else None)
+    watch.lap("write")
+    memo.save(store)
+    watch.lap("save cache")
+    rendered = sum(not isinstance(d, spare.Keep) for p, d in files.items() if p.endswith(".html"))
+    return Result(target, sum(p.endswith(".html") for p in files), len(site.events), warnings, rendered,
+                  tuple(watch.laps))

@@ -53,11 +53,18 @@ def main():
 @click.option("--drafts", is_flag=True, help="Include events marked draft: true.")
 @click.option("--strict", is_flag=True, help="Treat warnings (no source, actor without a file...) as errors.")
 @click.option("--base-url", help="Override site.yaml's base_url, e.g. https://user.github.io/project/.")
-def build(site, output_dir, drafts, strict, base_url):
+@click.option("--no-cache", is_flag=True, help="Neither read nor write SITE/.cache/site-builder/.")
+@click.option("--timings", is_flag=True, help="Print the time each stage took.")
+def build(site, output_dir, drafts, strict, base_url, no_cache, timings):
     """Build SITE (default: the current folder) into SITE/output."""
-    result = run(lambda: builder.build(site, output_dir, drafts=drafts, strict=strict, base_url=base_url))
+    result = run(lambda: builder.build(site, output_dir, drafts=drafts, strict=strict, base_url=base_url,
+                                       use_cache=not no_cache))
     report(result.warnings)
-    click.echo(f"Built {result.events} events into {result.output} ({result.pages} pages).")
+    click.echo(f"Built {result.events} events into {result.output} ({result.pages} pages, {result.rendered} rendered).")
+    if timings:
+        for stage, seconds in result.timings:
+            click.echo(f"  {stage:<24} {seconds:7.3f} s")
+        click.echo(f"  {'total':<24} {sum(s for _, s in result.timings):7.3f} s")
 
 
 @main.command()

@@ -1,4 +1,4 @@
-"""Load a site folder into validated models: site.yaml, events and actors."""
+"""Load a site folder into validated models: site.yaml, events, actors and claims."""
 
 from __future__ import annotations
 
@@ -33,6 +33,19 @@ ACTOR_REF = TextOrRecord(
            required=("name",)),
     key="name",
 )
+STANCE = Record(
+    {
+        "claim": Slug("The slug of a claim in content/claims/."),
+        "stance": Choice(model.STANCES, "The stance taken on the claim."),
+        "by": Text("Who took it: a name or alias of one of this event's actors."),
+    },
+    required=("claim", "stance"),
+)
+CORRECTION = Record(
+    {"date": Date("When it was corrected: YYYY, YYYY-MM or YYYY-MM-DD."),
+     "note": Text("What was corrected.", max_length=2000)},
+    required=("date", "note"),
+)
 EVENT = Record(
     {
         "title": Text("The event's headline.", max_length=500),
@@ -49,8 +62,19 @@ EVENT = Record(
         "related": ListOf(Slug(), description="Slugs of other events."),
         "slug": Slug("The event's URL name; default: the file name."),
         "draft": Bool("Left out of the build unless --drafts."),
+        "claims": ListOf(STANCE, single=False, description="Claims this event takes a stance on."),
+        "updated": Date("When the entry was last changed: YYYY, YYYY-MM or YYYY-MM-DD."),
+        "corrections": ListOf(CORRECTION, single=False, description="Dated notes of what was corrected."),
     },
     required=("title", "date", "actors"),
+)
+CLAIM = Record(
+    {
+        "statement": Text("The claim, as one sentence, e.g. North Korean troops are deployed to Russia.", max_length=500),
+        "summary": Text("One line about the claim.", max_length=2000),
+        "tags": ListOf(Text(max_length=100), description="Topics, e.g. [north-korean-troops]."),
+    },
+    required=("statement",),
 )
 ACTOR = Record(
     {
@@ -176,6 +200,10 @@ def build_event(path: Path, display: str, doc, values: dict, lines: dict) -> mod
         body=doc.body,
         body_line=doc.body_line,
         lines=tuple(lines.items()),
+        claims=tuple(model.Stance(s["claim"], s["stance"], s.get("by") or "", lines[f"claims[{i}]"])
+                     for i, s in enumerate(values.get("claims") or (), start=1)),
+        updated=values.get("updated"),
+        corrections=tuple(model.Correction(c["date"], c["note"]) for c in values.get("corrections") or ()),
     )
 
 
@@ -192,7 +220,30 @@ def load_event(site, site_label, path):
         return None, [Problem(display, 1, "slug", f"the file name gives {problem} (rename the file, or set slug:)")]
     if event.end is not None and event.end.last < event.date.start:
         return None, [Problem(display, event.line_of("end"), "end", f"{event.end} is before date {event.date} (end must not come before date)")]
-    return event, []
+    early = changes_before_date(event)
+    return (None, early) if early else (event, [])
+
+
+def changes_before_date(event: model.Event) -> list[Problem]:
+    """`updated` and correction dates may not end before the event's date begins."""
+    changes = [("updated", event.updated)] + [(f"corrections[{i}].date", c.date) for i, c in enumerate(event.corrections, start=1)]
+    return [Problem(event.path, event.line_of(name), name, f"{date} is before date {event.date} (a change cannot come before the event)")
+            for name, date in changes if date is not None and date.last < event.date.start]
+
+
+def load_claim(site, site_label, path):
+    """Load and check one claim file; return (claim or None, problems)."""
+    display, doc, values, lines, problems = load_file(site, site_label, path, CLAIM)
+    if doc is None or problems:
+        return None, problems
+    slug = slugify(path.stem)
+    if not slug or len(slug) > MAX_SLUG:
+        return None, [Problem(display, 1, "file", "the file name gives an empty or too long slug (name it after the claim)")]
+    if len(doc.body) > MAX_BODY_CHARS:
+        return None, [Problem(display, doc.body_line, "body", f"is too long (at most {MAX_BODY_CHARS:,} characters)")]
+    return model.Claim(slug=slug, statement=values["statement"], summary=values.get("summary") or "",
+                       tags=tuple(values.get("tags") or ()), body=doc.body, path=display, body_line=doc.body_line,
+                       lines=tuple(lines.items())), []
 
 
 def load_actor(site, site_label, path):
@@ -211,11 +262,16 @@ def load_actor(site, site_label, path):
     ), []
 
 
-def load_events(site: Path, site_label: str):
+def parse_each(loader, site: Path, site_label: str, paths: list[Path]) -> list:
+    """[(model or None, problems)] for each path, one after the other."""
+    return [loader(site, site_label, path) for path in paths]
+
+
+def load_events(site: Path, site_label: str, parse=parse_each):
     """Load every event file; return (events, problems, file-name slugs of the files that failed)."""
     events, problems, failed = [], [], set()
-    for path in content_files(site, "events", recursive=True):
-        event, found = load_event(site, site_label, path)
+    paths = content_files(site, "events", recursive=True)
+    for path, (event, found) in zip(paths, parse(load_event, site, site_label, paths)):
         problems += found
         if event is None:
             failed.add(slugify(path.stem))
@@ -224,15 +280,48 @@ def load_events(site: Path, site_label: str):
     return events, problems, failed
 
 
-def load_actors(site: Path, site_label: str):
+def load_actors(site: Path, site_label: str, parse=parse_each):
     """Load every actor file; return (actors, problems)."""
     actors, problems = [], []
-    for path in content_files(site, "actors", recursive=False):
-        actor, found = load_actor(site, site_label, path)
+    paths = content_files(site, "actors", recursive=False)
+    for actor, found in parse(load_actor, site, site_label, paths):
         problems += found
         if actor is not None:
             actors.append(actor)
     return actors, problems
+
+
+def load_claims(site: Path, site_label: str):
+    """Load every claim file (content/claims/*.md); return (claims, problems, slugs of files that failed)."""
+    claims, problems, failed = [], [], set()
+    for path in content_files(site, "claims", recursive=False):
+        claim, found = load_claim(site, site_label, path)
+        problems += found
+        if claim is None:
+            failed.add(slugify(path.stem))
+        else:
+            claims.append(claim)
+    return claims, problems, failed
+
+
+def check_claim_refs(events, claims, failed=frozenset()) -> list[Problem]:
+    """Every claim an event names exists (files already reported as broken count), once per actor."""
+    known = {c.slug for c in claims} | set(failed)
+    problems = []
+    for event in events:
+        seen = set()
+        for number, stance in enumerate(event.claims, start=1):
+            name = f"claims[{number}]"
+            if stance.claim not in known:
+                allowed = ", ".join(sorted(known)) or "none yet: add content/claims/SLUG.md"
+                problems.append(Problem(event.path, event.line_of(f"{name}.claim"), f"{name}.claim",
+                                        f"{stance.claim!r} names no claim ({allowed})"))
+            key = (stance.claim, stance.by.casefold())
+            if key in seen:
+                problems.append(Problem(event.path, stance.line, name, f"{stance.claim!r} is listed twice with the same `by` "
+                                        "(one stance per claim and actor in an event)"))
+            seen.add(key)
+    return problems
 
 
 def check_unique_slugs(events) -> list[Problem]:
@@ -270,19 +359,24 @@ def drop_drafts(events, drafts: bool):
             for e in kept]
 
 
-def load(site_dir, drafts: bool = False, base_url: str | None = None, site_label: str | None = None):
-    """Read and check the whole site; return (Content, problems)."""
+def load(site_dir, drafts: bool = False, base_url: str | None = None, site_label: str | None = None,
+         parse=parse_each):
+    """Read and check the whole site; return (Content, problems). `parse` may cache or parallelise."""
     site = Path(site_dir)
     site_label = str(site_dir) if site_label is None else site_label
     settings, problems = load_settings(site, site_label, base_url)
-    events, found, failed = load_events(site, site_label)
+    events, found, failed = load_events(site, site_label, parse)
     problems += found
-    actors, found = load_actors(site, site_label)
+    actors, found = load_actors(site, site_label, parse)
+    problems += found
+    claims, found, broken_claims = load_claims(site, site_label)
     problems += found
     problems += check_unique_slugs(events)
     all_slugs = {e.slug for e in events}
     problems += check_related(events, failed)
+    problems += check_claim_refs(events, claims, broken_claims)
     events = drop_drafts(events, drafts)
     left_out = tuple(sorted(all_slugs - {e.slug for e in events}))
-    content = model.Content(settings, tuple(sorted(events, key=lambda e: e.sort_key)), tuple(actors), str(site), left_out)
+    content = model.Content(settings, tuple(sorted(events, key=lambda e: e.sort_key)), tuple(actors), str(site), left_out,
+                            tuple(claims))
     return content, problems

@@ -43,6 +43,9 @@ class Urls:
     def __hash__(self) -> int:
         return hash((self.base, self.absolute))
 
+    def __repr__(self) -> str:  # build fingerprints page contexts by repr: it must not show an address
+        return f"Urls({self.base!r}, {self.absolute!r})"
+
 
 def ordered(site, slugs=None):
     """Events (all, or those named) in the site's chosen order."""
@@ -249,7 +252,7 @@ def events_json(site, cards, url) -> str:
                          "published": s.published.iso() if s.published else None, "archive": s.archive or None}
                         for s in event.sources],
         })
-    return json.dumps({"events": events}, ensure_ascii=False, indent=1) + "\n"
+    return json.dumps({"events": events}, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def sitemap(pages, url) -> Page:

@@ -60,19 +60,27 @@ def render_page(env: jinja2.Environment, page) -> str:
     return env.get_template(page.template).render(page.context)
 
 
+def render_or_problem(env: jinja2.Environment, page) -> str | Problem:
+    """The text of one page, or the problem its template ran into."""
+    try:
+        return render_page(env, page)
+    except jinja2.TemplateError as error:
+        return template_problem(error, page.template)
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError, ArithmeticError) as error:
+        # A site's own template is code, and `{% for x in 1 %}` fails inside Python: report where, not a traceback.
+        return runtime_problem(error, page.template)
+
+
 def render_all(env: jinja2.Environment, pages) -> dict[str, str]:
     """Render every page; template errors are collected and raised together."""
+    pages = list(pages)
+    results = [render_or_problem(env, page) for page in pages]
     rendered, problems = {}, {}
-    for page in pages:
-        try:
-            rendered[page.path] = render_page(env, page)
-        except jinja2.TemplateError as error:
-            problem = template_problem(error, page.template)
-            problems.setdefault((problem.path, problem.line, problem.message), problem)
-        except (TypeError, ValueError, AttributeError, KeyError, IndexError, ArithmeticError) as error:
-            # A site's own template is code, and `{% for x in 1 %}` fails inside Python: report where, not a traceback.
-            problem = runtime_problem(error, page.template)
-            problems.setdefault((problem.path, problem.line, problem.message), problem)
+    for page, result in zip(pages, results):
+        if isinstance(result, Problem):
+            problems.setdefault((result.path, result.line, result.message), result)
+        else:
+            rendered[page.path] = result
     if problems:
         raise ContentError(list(problems.values()))
     return rendered

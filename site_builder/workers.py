@@ -1,7 +1,8 @@
-"""Spread CPU-bound work (YAML, Markdown, Jinja) over every core with forked worker processes.
+"""Spread CPU-bound work (YAML, Markdown, Jinja) over every core with worker processes.
 
-Forking lets workers inherit the build's data instead of receiving it pickled; only the results
-travel back. Small batches stay in-process, where a pool would cost more than it saves.
+The pool is forked at the start of a build, while the process is still small: a child forked from a
+big heap copies it page by page as the garbage collector and refcounts touch it, which costs more
+than the work saved. Work and results travel pickled; small batches stay in-process.
 """
 
 from __future__ import annotations
@@ -9,8 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 
-MIN_PARALLEL = 256
-_TASK = None  # (function, shared) inherited by forked workers; set only around a pool's lifetime
+MIN_PARALLEL = 64
 
 
 def jobs() -> int:
@@ -24,23 +24,48 @@ def jobs() -> int:
         return os.cpu_count() or 1
 
 
-def _run_chunk(chunk):
-    function, shared = _TASK
-    return [function(shared, item) for item in chunk]
+def _call(task):
+    function, shared, chunk = task
+    return function(shared, chunk)
 
 
-def run(function, shared, items: list, minimum: int = MIN_PARALLEL) -> list:
-    """[function(shared, item) for item in items], in parallel when it is worth it; order kept."""
-    count = jobs()
-    if count < 2 or len(items) < minimum or "fork" not in multiprocessing.get_all_start_methods():
-        return [function(shared, item) for item in items]
-    global _TASK
-    size = max(1, -(-len(items) // (count * 4)))
-    chunks = [items[i:i + size] for i in range(0, len(items), size)]
-    _TASK = (function, shared)
-    try:
-        with multiprocessing.get_context("fork").Pool(count) as pool:
-            results = pool.map(_run_chunk, chunks, chunksize=1)
-    finally:
-        _TASK = None
-    return [result for chunk in results for result in chunk]
+class Pool:
+    """Worker processes for one build (or one serve session); sequential when there is one CPU."""
+
+    def __init__(self, count: int | None = None, start: bool = False):
+        self.count = jobs() if count is None else count
+        self._pool = None
+        if start:
+            self._start()
+
+    def _start(self):
+        if self._pool is None and self.count > 1 and "fork" in multiprocessing.get_all_start_methods():
+            self._pool = multiprocessing.get_context("fork").Pool(self.count)
+        return self._pool
+
+    def run(self, function, shared, items: list, minimum: int = MIN_PARALLEL) -> list:
+        """function(shared, chunk) -> one result per item, over the workers when worth it; order kept."""
+        items = list(items)
+        if not items:
+            return []
+        if len(items) < minimum or self.count < 2 or self._start() is None:
+            return function(shared, items)
+        size = max(1, -(-len(items) // (self.count * 4)))
+        tasks = [(function, shared, items[i:i + size]) for i in range(0, len(items), size)]
+        return [result for chunk in self._pool.map(_call, tasks, chunksize=1) for result in chunk]
+
+    def close(self) -> None:
+        """Stop the workers."""
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+INLINE = Pool(count=1)  # for callers that want no processes (tests, tiny sites)

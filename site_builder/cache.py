@@ -1,0 +1,113 @@
+"""The build cache under SITE/.cache/site-builder/: trusted only if its seal and version match.
+
+Entries are pickled, because unpickling is what makes a warm build fast. Unpickling runs code, and a
+contributor's pull request could commit a .cache/ folder, so every file carries an HMAC whose key
+mixes a random secret with the inode and change time of the file that holds the secret. A git
+checkout creates that file anew, with a time nobody can predict: a committed cache never verifies
+and is ignored, like any other stale or corrupt cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import pickle
+import secrets
+from pathlib import Path
+
+from site_builder import __version__
+
+FORMAT = 3
+
+
+class Store:
+    """Named pickled values under one folder, sealed; a failure to read is a miss, never an error."""
+
+    def __init__(self, root: Path, enabled: bool = True):
+        self.root = root
+        self.enabled = enabled
+        self.stamp = f"site-builder {__version__} cache {FORMAT}".encode()
+        self._key = None
+
+    def key(self, create: bool) -> bytes | None:
+        """The sealing key: the secret file's bytes, bound to that file's inode and change time."""
+        if self._key is None:
+            path = self.root / "secret"
+            try:
+                if create and not path.exists():
+                    self.root.mkdir(parents=True, exist_ok=True)
+                    with open(path, "xb") as handle:
+                        handle.write(secrets.token_bytes(32))
+                st = os.stat(path)
+                self._key = path.read_bytes() + f"{st.st_ino}:{st.st_ctime_ns}:{st.st_dev}".encode()
+            except OSError:
+                return None
+        return self._key
+
+    def load(self, name: str):
+        """The value stored as `name`, or None if missing, forged, corrupt or from another version."""
+        key = self.key(create=False) if self.enabled else None
+        if key is None:
+            return None
+        try:
+            data = (self.root / f"{name}.pickle").read_bytes()
+            seal, body = data[:32], data[32:]
+            if not hmac.compare_digest(seal, hmac.new(key, body, hashlib.sha256).digest()):
+                return None
+            stamp, value = pickle.loads(body)
+            return value if stamp == self.stamp else None
+        except Exception:  # noqa: BLE001 - a cache that cannot be read is simply not used
+            return None
+
+    def save(self, name: str, value) -> None:
+        """Write the value atomically with its seal; a cache that cannot be written is skipped."""
+        key = self.key(create=True) if self.enabled else None
+        if key is None:
+            return
+        try:
+            body = pickle.dumps((self.stamp, value), protocol=pickle.HIGHEST_PROTOCOL)
+            tmp = self.root / f".{name}.pickle.tmp"
+            tmp.write_bytes(hmac.new(key, body, hashlib.sha256).digest() + body)
+            os.replace(tmp, self.root / f"{name}.pickle")
+        except (OSError, pickle.PicklingError, TypeError, AttributeError):
+            pass
+
+
+def digest(*parts) -> str:
+    """A short stable digest of some strings or bytes."""
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        h.update(part if isinstance(part, bytes) else str(part).encode("utf-8", "surrogatepass"))
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+class Fingerprints:
+    """Stable digests of page contexts: equal contexts give equal fingerprints across runs.
+
+    The context is pickled (fast, in C) only to be hashed, never stored or loaded; a value that
+    pickles differently from run to run merely costs a re-render, never a wrong page."""
+
+    def __init__(self, salt: str):
+        self.salt = salt
+
+    def page(self, page) -> str:
+        """The fingerprint of one planned page: same fingerprint, same bytes."""
+        try:
+            data = pickle.dumps((page.template, page.text, page.context), protocol=5)
+        except (pickle.PicklingError, TypeError, AttributeError):
+            return ""  # unpicklable context: always render
+        return digest(self.salt, page.path, data)
+
+
+def tree_digest(folders) -> str:
+    """A digest of every file (name and bytes) under the given folders."""
+    h = hashlib.blake2b(digest_size=16)
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            h.update(path.relative_to(folder).as_posix().encode() + b"\0")
+            h.update(path.read_bytes())
+    return h.hexdigest()
