@@ -1,12 +1,13 @@
-"""The site model: actors resolved, tags gathered, chronology grouped and linked."""
+"""The site model: actors resolved, tags gathered, claims traced, chronology grouped and linked."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from slugify import slugify
 
+from site_builder import claims
 from site_builder.errors import Problem
 from site_builder.fields import MAX_SLUG
 from site_builder.model import Actor, Content, Event
@@ -44,6 +45,8 @@ class Site:
     affiliations: dict  # actor slug -> tuple of actor slugs it belongs to
     members: dict  # actor slug -> tuple of actor slugs that belong to it
     by_slug: dict  # event slug -> Event
+    claims: dict = field(default_factory=dict)  # claim slug -> claims.History, sorted by slug
+    stances: dict = field(default_factory=dict)  # event slug -> tuple of claims.Taken
 
     @property
     def settings(self):
@@ -215,6 +218,10 @@ def index(content: Content) -> tuple[Site, list[Problem]]:
     for event in events:
         if not event.sources:
             problems.append(Problem(event.path, event.line_of("title"), "sources", "none given (add at least one source)", warning=True))
+    stances, found = claims.resolve_stances(events, roles, names)
+    problems += found
+    histories, found = claims.histories(content, events, stances, actors)
+    problems += found
     site = Site(content, events, actors, roles, {k: tuple(v) for k, v in actor_events.items()}, tags, event_tags,
-                link_related(events), up, down, {e.slug: e for e in events})
+                link_related(events), up, down, {e.slug: e for e in events}, histories, stances)
     return site, problems

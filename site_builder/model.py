@@ -1,4 +1,4 @@
-"""The site's content as small frozen values: settings, events, actors."""
+"""The site's content as small frozen values: settings, events, actors, claims."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from site_builder.dates import PartialDate
 
 STATUSES = ("confirmed", "reported", "unconfirmed", "disputed", "denied")
+STANCES = STATUSES  # a stance on a claim uses the same words as an event's status
 KINDS = ("person", "state", "organization", "group", "media", "other")
 ORDERS = ("oldest-first", "newest-first")
 
@@ -66,6 +67,42 @@ class ActorRef:
 
 
 @dataclass(frozen=True)
+class Stance:
+    """An event's link to a claim: the stance taken on it there, and by whom (a name or alias, or '')."""
+
+    claim: str  # claim slug
+    stance: str
+    by: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A dated note saying what was corrected in an event, kept for readers."""
+
+    date: PartialDate
+    note: str
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A statement events take stances on, as loaded from content/claims/SLUG.md."""
+
+    slug: str
+    statement: str
+    summary: str = ""
+    tags: tuple[str, ...] = ()
+    body: str = ""
+    path: str = ""
+    body_line: int = 1
+    lines: tuple[tuple[str, int], ...] = field(default=(), compare=False, repr=False)
+
+    def line_of(self, name: str) -> int:
+        """The line where the front-matter field `name` stands."""
+        return dict(self.lines).get(name, 1)
+
+
+@dataclass(frozen=True)
 class Event:
     """One dated event, as loaded from its file."""
 
@@ -87,10 +124,19 @@ class Event:
     body: str = ""
     body_line: int = 1
     lines: tuple[tuple[str, int], ...] = field(default=(), compare=False, repr=False)
+    claims: tuple[Stance, ...] = ()
+    updated: PartialDate | None = None
+    corrections: tuple[Correction, ...] = ()
 
     def line_of(self, name: str) -> int:
         """The line where the front-matter field `name` stands."""
         return dict(self.lines).get(name, 1)
+
+    @property
+    def last_change(self) -> PartialDate | None:
+        """The latest of `updated` and the corrections' dates, or None when the event was never changed."""
+        dates = [d for d in (self.updated, *(c.date for c in self.corrections)) if d is not None]
+        return max(dates, key=lambda d: (d.start, d.last)) if dates else None
 
     @property
     def sort_key(self) -> tuple:
@@ -128,3 +174,4 @@ class Content:
     actors: tuple[Actor, ...]
     site_dir: str
     left_out: tuple[str, ...] = ()  # slugs of drafts not built, which links may still name
+    claims: tuple[Claim, ...] = ()
