@@ -117,5 +117,49 @@ def init(folder, force):
     click.echo(f"Created a site in {folder} ({len(written)} files). Next: cd {folder} && site-builder serve")
 
 
+@main.group(name="import")
+def import_():
+    """Write event files from a TimelineJS JSON file or spreadsheet CSV (never overwrites)."""
+
+
+def import_options(command):
+    """FILE and the options both import commands share."""
+    for option in reversed([
+        click.argument("file", type=click.Path(exists=True, dir_okay=False)),
+        click.option("--site", default=".", type=click.Path(file_okay=False), help="The site folder (default: here)."),
+        click.option("--group-as", type=click.Choice(["tag", "actor"]), default="tag", show_default=True,
+                     help="What a slide's group becomes."),
+        click.option("--actor", default="Unattributed", show_default=True, help="The actor of events that name none."),
+    ]):
+        command = option(command)
+    return command
+
+
+def run_import(file, kind, site, group_as, actor):
+    """Import, print what was written and what was not; exit 1 when nothing could be imported."""
+    from site_builder import imports
+
+    result = run(lambda: imports.import_file(file, kind, site, group_as, actor))
+    for problem in result.problems:
+        click.echo(str(problem), err=True)
+    for path in (*result.events, *result.actors, *([result.settings] if result.settings else [])):
+        click.echo(str(path))
+    click.echo(f"Imported {len(result.events)} events ({result.skipped} not imported, {len(result.actors)} actor files"
+               f"{', site.yaml' if result.settings else ''} written).", err=True)
+
+
+@import_.command("timelinejs")
+@import_options
+def import_timelinejs(file, site, group_as, actor):
+    """Import a TimelineJS JSON file (version 3, or 2's {"timeline": ...})."""
+    run_import(file, "timelinejs", site, group_as, actor)
+
+
+@import_.command("csv")
+@import_options
+def import_csv(file, site, group_as, actor):
+    """Import the TimelineJS spreadsheet template saved as CSV."""
+    run_import(file, "csv", site, group_as, actor)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from site_builder.views import (Link, STATUS_NOTES, describe_date, event_jsonld, group_by_year, make_card, month_anchor,
                                 month_counts, overview_axis, search_record)
+from site_builder.timelinejs import export as timelinejs_json
 
 FRONT_PAGE_LIMIT = 500
 FEED_LIMIT = 50
@@ -225,12 +226,13 @@ def feed_page(path, title, self_path, entries, site, url):
 
 
 def feeds_and_data(site, cards, bodies, url, common):
-    """Atom feeds, events.json, sitemap.xml and .nojekyll."""
+    """Atom feeds, events.json, timelinejs.json, search indexes and .nojekyll."""
     yield feed_page("feed.xml", site.settings.title, "feed.xml", feed_entries(site, [e.slug for e in site.events], cards, bodies, url), site, url)
     for actor in site.actors.values():
         entries = feed_entries(site, site.actor_events[actor.slug], cards, bodies, url)
         yield feed_page(f"actors/{actor.slug}/feed.xml", f"{actor.name} — {site.settings.title}", f"actors/{actor.slug}/feed.xml", entries, site, url)
     yield Page("events.json", text=events_json(site, cards, url))
+    yield Page("timelinejs.json", text=timelinejs_json(site, cards, url))
     yield from search_pages(site, cards)
     yield Page(".nojekyll", text="")
 
