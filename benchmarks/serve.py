@@ -79,7 +79,7 @@ def latencies(cmd: list[str], site: Path, runs: int, edit: Callable[[int], tuple
             slug, text = edit(run)
             seconds = wait_for(f"{base}events/{slug}/", text, timeout=60)
             samples.append(Sample(seconds if seconds is not None else float("inf"), 0.0,
-                                  sampler.peak / MIB, 0, ""))
+                                  sampler.peak / MIB, 0.0, 0, ""))
     finally:
         sampler.done.set()
         stop(proc)
