@@ -7,6 +7,7 @@ itself before it is written, so an imported site always builds. A slide that can
 
 from __future__ import annotations
 
+import calendar
 import html
 import json
 import re
@@ -122,7 +123,7 @@ def media_source(media) -> tuple[tuple[str, str], ...]:
     if not url:
         link = _LINK.search(credit)
         url = web_address(link.group(2)) if link else web_address(html.unescape(credit))
-        publisher = plain(link.group(3)) if link else ""
+        publisher = publisher if link else ""
     if not url:
         return ()
     found = (("url", url), ("publisher", publisher[:500] or host(url)), ("title", caption[:2000]))
@@ -163,11 +164,10 @@ def to_date(obj, path: str, years_only: bool) -> tuple[dates.PartialDate, bool]:
         raise Skip(f"{path}.day", f"day {day} without a month: not imported (give the month, or no day)")
     if day is not None and not 1 <= day <= 31:
         raise Skip(f"{path}.day", f"day {day} does not exist: not imported (1-31)")
-    written = f"{year:04d}" + (f"-{month:02d}" if month else "") + (f"-{day:02d}" if day else "")
-    try:
-        when = dates.parse_date(written)
-    except ValueError as error:
-        raise Skip(f"{path}.day", f"{error}: not imported") from error
+    if day is not None and day > calendar.monthrange(year, month)[1]:
+        last = calendar.monthrange(year, month)[1]
+        raise Skip(f"{path}.day", f"day {day} does not exist in {dates.MONTHS[month - 1]} {year}: not imported (1-{last})")
+    when = dates.PartialDate(year, month, day)
     timed = any(obj.get(k) not in (None, "") for k in _TIME_PARTS)
     return when, timed
 
@@ -184,12 +184,13 @@ def end_of(slide: dict, start, years_only: bool):
 
 
 def display_date(slide: dict) -> str:
-    """The slide's display_date, else its dates' own display_date ("start – end")."""
+    """The slide's display_date, else its start date's own (with the end's: "start – end")."""
     own = plain(slide.get("display_date"))
     if own:
         return own
-    parts = [plain(d.get("display_date")) for d in (slide.get("start_date"), slide.get("end_date")) if isinstance(d, dict)]
-    return " – ".join(p for p in parts if p)
+    start, end = (plain(d.get("display_date")) if isinstance(d, dict) else ""
+                  for d in (slide.get("start_date"), slide.get("end_date")))
+    return f"{start} – {end}" if start and end else start
 
 
 # --- slides -> drafts -------------------------------------------------------------------------------
@@ -387,4 +388,4 @@ def import_file(file, kind: str = "timelinejs", site_dir=".", group_as: str = "t
     written = [p for p in (write_new(site, r, t) for _, _, r, t in ready) if p]
     origin = Path(timeline.path).name
     actors = write_actors(site, [a for _, d, _, _ in ready for a in d.actors], origin)
-    return Imported(tuple(written), tuple(actors), write_settings(site, timeline.title), tuple(problems))
+    return Imported(tuple(written), tuple(actors), write_settings(site, timeline.title), tuple(sorted(problems)))
