@@ -11,8 +11,8 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from site_builder import __version__, cache, content, index, output, pages, render, schema, spare, workers
-from site_builder.bodies import link_line
+from site_builder import __version__, cache, content, index, output, pages, render, schema, spare, views, workers
+from site_builder.bodies import Body, link_line
 from site_builder.errors import Problem, UsageError, fail_if_errors
 from site_builder.memo import Memo, forget_missing, parse_files, render_texts
 
@@ -30,16 +30,19 @@ class Result:
 
 
 class Stopwatch:
-    """Seconds spent per stage, for --timings."""
+    """Seconds spent per stage, for --timings and the progress line."""
 
-    def __init__(self):
-        self.laps, self.last = [], time.perf_counter()
+    def __init__(self, progress=None):
+        self.laps, self.start = [], time.perf_counter()
+        self.last, self.progress = self.start, progress
 
     def lap(self, stage: str) -> None:
         """Close the stage that just ended."""
         now = time.perf_counter()
         self.laps.append((stage, now - self.last))
         self.last = now
+        if self.progress is not None:
+            self.progress(stage, now - self.start)
 
 
 def site_folder(site_dir) -> Path:
@@ -126,7 +129,7 @@ def render_site(site_path: Path, drafts=False, strict=False, base_url=None, site
 def changed_pages(memo: Memo, salt: str, vouched: dict):
     """A render_pages that skips pages whose fingerprint and output file are unchanged (spare.Keep)."""
     def render_pages(env, planned):
-        prints = cache.Fingerprints(salt)
+        prints = cache.Fingerprints(salt, (views.Card, Body))
         marks = {page.path: prints.page(page) for page in planned}
         files, todo = {}, []
         for page in planned:
@@ -158,12 +161,12 @@ def publish(target: Path, files: dict, state_dir: Path | None) -> None:
 
 
 def build(site_dir=".", output_dir=None, drafts=False, strict=False, base_url=None, site_label=None,
-          use_cache=True) -> Result:
+          use_cache=True, progress=None) -> Result:
     """Build the site in site_dir into output_dir (default SITE/output), atomically."""
     site_path = site_folder(site_dir)
     target = Path(output_dir) if output_dir else site_path / "output"
     output.check_output_dir(site_path, target)
-    watch = Stopwatch()
+    watch = Stopwatch(progress)
     store = cache.Store(site_path / ".cache" / "site-builder", enabled=use_cache)
     memo = Memo.load(store)
     watch.lap("read cache")
