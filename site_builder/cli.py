@@ -24,6 +24,23 @@ def report(problems, out=None) -> None:
         click.echo(", ".join(parts), file=out)
 
 
+class Progress:
+    """One self-erasing line on a terminal, shown once a build has taken more than a second."""
+
+    def __init__(self):
+        self.shown = False
+
+    def __call__(self, stage: str, elapsed: float) -> None:
+        if elapsed > 1.0:
+            click.echo(f"\r\033[K  {stage} done, {elapsed:.1f} s…", nl=False, err=True)
+            self.shown = True
+
+    def clear(self) -> None:
+        """Erase the line."""
+        if self.shown:
+            click.echo("\r\033[K", nl=False, err=True)
+
+
 def run(action):
     """Call action(); turn our errors into messages and exit codes, never tracebacks."""
     try:
@@ -57,8 +74,11 @@ def main():
 @click.option("--timings", is_flag=True, help="Print the time each stage took.")
 def build(site, output_dir, drafts, strict, base_url, no_cache, timings):
     """Build SITE (default: the current folder) into SITE/output."""
+    progress = Progress() if sys.stderr.isatty() else None
     result = run(lambda: builder.build(site, output_dir, drafts=drafts, strict=strict, base_url=base_url,
-                                       use_cache=not no_cache))
+                                       use_cache=not no_cache, progress=progress))
+    if progress:
+        progress.clear()
     report(result.warnings)
     click.echo(f"Built {result.events} events into {result.output} ({result.pages} pages, {result.rendered} rendered).")
     if timings:
