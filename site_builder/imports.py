@@ -143,8 +143,10 @@ def number(value, path: str) -> int | None:
     if isinstance(value, int):
         return value
     text = re.sub(r"[\s,]+", "", value) if isinstance(value, str) else ""
-    if re.fullmatch(r"[+-]?[0-9]+(?:\.0*)?", text):
+    if re.fullmatch(r"[+-]?[0-9]{1,18}(?:\.0*)?", text):
         return int(text.split(".")[0])
+    if re.fullmatch(r"[+-]?[0-9]+(?:\.0*)?", text):  # more digits than any calendar needs
+        raise Skip(path, f"{text[:12]}... is out of range: not imported (dates here hold the years 1 to 9999)")
     raise Skip(path, f"{value!r} is not a number: not imported (whole numbers, e.g. 2024)")
 
 
@@ -312,6 +314,8 @@ def summary_notes(timeline, drafts) -> list[Problem]:
 def write_new(site: Path, relative: str, text: str) -> Path | None:
     """Write a file that must not exist yet; None when it does."""
     path = site / relative
+    if not content.inside(site, path):
+        raise UsageError(f"{path}: a folder on the way is a link out of the site (nothing is written outside it)")
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with path.open("x", encoding="utf-8") as file:  # "x": a file made meanwhile is not overwritten either

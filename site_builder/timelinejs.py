@@ -95,6 +95,8 @@ def read_json(path, display: str) -> Timeline:
         raise failure(display, error.lineno, "file", f"is not valid JSON: {error.msg} (column {error.colno})") from error
     except RecursionError as error:
         raise failure(display, 1, "file", "is nested too deeply to be a TimelineJS file") from error
+    except ValueError as error:  # e.g. a number with more digits than Python converts
+        raise failure(display, 1, "file", f"is not valid JSON: {error}") from error
     if isinstance(data, dict) and isinstance(data.get("events"), list):
         return version3(data, text, display)
     if isinstance(data, dict) and isinstance(data.get("timeline"), dict) and isinstance(data["timeline"].get("date"), list):

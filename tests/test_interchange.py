@@ -303,3 +303,26 @@ def test_bad_csv_files_and_usage_errors(tmp_path):
     result = run_import("timelinejs", EXAMPLES / "strings.json", site, "--actor", "  ")
     assert result.exit_code == 2 and "--actor" in result.stderr
     assert not any(site.iterdir())
+
+
+def test_huge_numbers_are_reported_not_raised(tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (tmp_path / "t.json").write_text('{"events": [{"start_date": {"year": "' + "9" * 5000 + '"}, "text": {"headline": "x"}},'
+                                     '{"start_date": {"year": 2001}, "text": {"headline": "y"}}]}', encoding="utf-8")
+    result = run_import("timelinejs", tmp_path / "t.json", site)
+    assert result.exit_code == 0 and "events[1].start_date.year: 999999999999... is out of range: not imported" in result.stderr
+    (tmp_path / "u.json").write_text('{"events": [{"start_date": {"year": ' + "9" * 5000 + '}}]}', encoding="utf-8")
+    result = run_import("timelinejs", tmp_path / "u.json", site)
+    assert result.exit_code == 1 and "u.json:1: file: is not valid JSON" in result.stderr
+
+
+def test_nothing_is_written_through_a_link_out_of_the_site(tmp_path):
+    site, outside = tmp_path / "site", tmp_path / "outside"
+    (site / "content" / "events").mkdir(parents=True)
+    outside.mkdir()
+    (site / "content" / "events" / "2001").symlink_to(outside)
+    (tmp_path / "t.json").write_text('{"events": [{"start_date": {"year": 2001}, "text": {"headline": "x"}}]}', encoding="utf-8")
+    result = run_import("timelinejs", tmp_path / "t.json", site)
+    assert result.exit_code == 2 and "link out of the site" in result.stderr
+    assert not any(outside.iterdir())
