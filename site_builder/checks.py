@@ -1,5 +1,5 @@
 """`check`: everything `build --strict` checks, plus every internal link of the rendered pages,
-sources without an archive copy and a path-only base_url (warnings). Renders in memory; writes nothing.
+sources without an archive copy, events known only through relays (`via`) and a path-only base_url (warnings). Renders in memory; writes nothing.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def check(site_dir=".", site_label=None) -> list[Problem]:
     except ContentError as error:
         return list(error.problems)
     strict = [replace(p, warning=False) for p in warnings]  # what build --strict refuses
-    problems = strict + link_problems(files, site) + archive_warnings(site)
+    problems = strict + link_problems(files, site) + archive_warnings(site) + relay_warnings(site)
     problems += base_url_warnings(site_path, site, site_label)
     return sorted(set(problems))
 
@@ -35,6 +35,14 @@ def archive_warnings(site) -> list[Problem]:
     return [Problem(event.path, event.line_of("sources"), f"sources[{number}].archive",
                     "no archived copy (add archive: with a web.archive.org or archive.today address)", warning=True)
             for event in site.events for number, source in enumerate(event.sources, start=1) if not source.archive]
+
+
+def relay_warnings(site) -> list[Problem]:
+    """A warning for each event whose every source relays another outlet (has `via`): no first-hand source."""
+    return [Problem(event.path, event.line_of("sources"), "sources",
+                    f"every source is a relay (via {', '.join(dict.fromkeys(s.via for s in event.sources))}); "
+                    "cite the original report too where you can", warning=True)
+            for event in site.events if event.sources and all(s.via for s in event.sources)]
 
 
 def base_url_warnings(site_path: Path, site, site_label) -> list[Problem]:

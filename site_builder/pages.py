@@ -6,6 +6,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 
+from site_builder import claim_pages, source_pages
 from site_builder.views import (Link, STATUS_NOTES, describe_date, event_jsonld, group_by_year, make_card, month_anchor,
                                 month_counts, overview_axis, search_record)
 from site_builder.timelinejs import export as timelinejs_json
@@ -63,6 +64,8 @@ def plan(site, bodies: dict) -> list[Page]:
     pages += [event_page(site, e, cards, bodies[e.slug], url, common) for e in site.events]
     pages += actor_pages(site, cards, bodies, url, common)
     pages += tag_pages(site, cards, url, common)
+    pages += claim_pages.plan(site, cards, bodies, url, common)
+    pages += source_pages.plan(site, cards, url, common)
     pages += [Page("404.html", "404.html", {**common, "page_title": "Page not found"})]
     pages += feeds_and_data(site, cards, bodies, url, common)
     return pages
@@ -156,7 +159,8 @@ def event_page(site, event, cards, body, url, common):
         "related": [cards[s] for s in site.related[event.slug]],
         "previous": cards[before.slug] if before else None, "next": cards[after.slug] if after else None,
         "canonical": url.full(f"events/{event.slug}/"),
-        "jsonld": event_jsonld(event, cards[event.slug], site, url.full(f"events/{event.slug}/"))})
+        "jsonld": event_jsonld(event, cards[event.slug], site, url.full(f"events/{event.slug}/")),
+        **claim_pages.event_extras(site, event, url)})
 
 
 def actor_pages(site, cards, bodies, url, common):
@@ -214,8 +218,21 @@ def tag_pages(site, cards, url, common):
 def feed_entries(site, slugs, cards, bodies, url):
     """The newest events, as Atom entries."""
     events = sorted((site.by_slug[s] for s in slugs), key=lambda e: e.sort_key, reverse=True)[:FEED_LIMIT]
-    return [{"card": cards[e.slug], "id": url.full(f"events/{e.slug}/"), "updated": f"{e.date.start.isoformat()}T00:00:00Z",
-             "content": bodies[e.slug].html} for e in events]
+    return [feed_entry(e, cards, bodies, url) for e in events]
+
+
+def feed_entry(event, cards, bodies, url) -> dict:
+    """One Atom entry; an updated or corrected event is updated on its latest change, published on its date."""
+    changed = event.last_change
+    return {"card": cards[event.slug], "id": url.full(f"events/{event.slug}/"),
+            "updated": stamp(max(event.date.start, changed.start) if changed else event.date.start),
+            "published": stamp(event.date.start) if changed else "",
+            "content": bodies[event.slug].html + claim_pages.corrections_html(event)}
+
+
+def stamp(day) -> str:
+    """An Atom date-time for a day."""
+    return f"{day.isoformat()}T00:00:00Z"
 
 
 def feed_page(path, title, self_path, entries, site, url):
@@ -253,6 +270,7 @@ def events_json(site, cards, url) -> str:
             "sources": [{"url": s.url, "publisher": s.publisher, "title": s.title or None, "via": s.via or None,
                          "published": s.published.iso() if s.published else None, "archive": s.archive or None}
                         for s in event.sources],
+            "claims": claim_pages.events_json_claims(site, event),
         })
     return json.dumps({"events": events}, ensure_ascii=False, separators=(",", ":")) + "\n"
 

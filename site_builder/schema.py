@@ -1,7 +1,7 @@
-"""JSON Schemas of event and actor front matter, generated from the loader's own field rules.
+"""JSON Schemas of event, actor and claim front matter, generated from the loader's own field rules.
 
 The schemas are shipped in the package (site_builder/schemas/*.json, regenerated with
-`python -m site_builder.schema`) and written to every build as schema/event.json and schema/actor.json.
+`python -m site_builder.schema`) and written to every build as schema/event.json, schema/actor.json and schema/claim.json.
 """
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ PACKAGED = Path(__file__).parent / "schemas"
 RULES = {
     "event": (content.EVENT, "site_builder event", "Front matter of one event file (content/events/**/*.md)."),
     "actor": (content.ACTOR, "site_builder actor", "Front matter of one actor file (content/actors/*.md)."),
+    "claim": (content.CLAIM, "site_builder claim", "Front matter of one claim file (content/claims/*.md)."),
 }
 
 
 def front_matter_schema(name: str) -> dict:
-    """The JSON Schema of one kind of front matter ('event' or 'actor')."""
+    """The JSON Schema of one kind of front matter ('event', 'actor' or 'claim')."""
     rule, title, description = RULES[name]
     return {"$schema": DRAFT, "title": title, "description": description, **rule.schema()}
 
@@ -32,7 +33,7 @@ def schema_text(name: str) -> str:
 
 
 def schema_files() -> dict[str, str]:
-    """The schemas as output files: schema/event.json, schema/actor.json."""
+    """The schemas as output files: schema/event.json, schema/actor.json, schema/claim.json."""
     return {f"schema/{name}.json": schema_text(name) for name in RULES}
 
 

@@ -47,7 +47,7 @@ CASES = {
                      ["content/events/bad.md:3: date: must be a date (YYYY, YYYY-MM or YYYY-MM-DD), not a list"]),
     "unknown key": ({"content/events/bad.md": event(*BASIC, "sumary: x")},
                     ["content/events/bad.md:5: sumary: unknown field; did you mean 'summary'? (allowed: title, date, end, "
-                     "display_date, approximate, actors, sources, tags, status, location, summary, related, slug, draft)"]),
+                     "display_date, approximate, actors, sources, tags, status, location, summary, related, slug, draft, claims, updated, corrections)"]),
     "unknown nested key": ({"content/events/bad.md": event(*BASIC, "sources:", "  - url: https://a.org/", "    publisher: A",
                                                            "    publised: 2024")},
                            ["content/events/bad.md:8: sources[1].publised: unknown field; did you mean 'published'? "
@@ -114,7 +114,7 @@ CASES = {
                        ["content/events/bad.md:5: front matter: a key must be a plain name, not a list or mapping"]),
     "number key": ({"content/events/bad.md": event(*BASIC, "2024: x")},
                    ["content/events/bad.md:5: 2024: unknown field (allowed: title, date, end, display_date, approximate, actors, "
-                    "sources, tags, status, location, summary, related, slug, draft)"]),
+                    "sources, tags, status, location, summary, related, slug, draft, claims, updated, corrections)"]),
     "control character": ({"content/events/bad.md": event(*BASIC, 'location: "Kyiv\\x07"')},
                           ["content/events/bad.md:5: front matter: the character U+0007 is not allowed (only printable text)"]),
     "bad status and kind": ({"content/events/bad.md": event(*BASIC, "status: rumoured"),

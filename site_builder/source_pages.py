@@ -1,0 +1,103 @@
+"""Provenance and corrections pages: every publisher cited (and what it relayed), and every corrected event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from slugify import slugify
+
+from site_builder import pages  # pages imports this module too: only attributes are used, at call time
+from site_builder.claim_pages import Note, corrections, when
+from site_builder.views import Link
+
+
+@dataclass
+class Outlet:
+    """A publisher as the sources name it: the events citing it and the relays either way."""
+
+    slug: str
+    name: str
+    cited: list = field(default_factory=list)  # event slugs citing it directly
+    relays: dict = field(default_factory=dict)  # name it relayed from -> count
+    relayed_by: dict = field(default_factory=dict)  # name that relayed it -> count
+    events: list = field(default_factory=list)  # event slugs where it appears, either way
+
+
+def outlet(found: dict, name: str) -> Outlet | None:
+    """The outlet a name stands for, created on first sight; None for a name with no slug."""
+    slug = slugify(name)
+    if not slug:
+        return None
+    return found.setdefault(slug, Outlet(slug, name))
+
+
+def gather(site) -> dict:
+    """Outlets by slug (sorted by name), from every source of every event."""
+    found: dict[str, Outlet] = {}
+    for event in site.events:
+        for source in event.sources:
+            publisher = outlet(found, source.publisher)
+            origin = outlet(found, source.via) if source.via else None
+            for one in (publisher, origin):
+                if one is not None and event.slug not in one.events:
+                    one.events.append(event.slug)
+            if publisher is not None and event.slug not in publisher.cited:
+                publisher.cited.append(event.slug)
+            if publisher is not None and origin is not None:
+                publisher.relays[origin.name] = publisher.relays.get(origin.name, 0) + 1
+                origin.relayed_by[publisher.name] = origin.relayed_by.get(publisher.name, 0) + 1
+    return dict(sorted(found.items(), key=lambda kv: (kv[1].name.casefold(), kv[0])))
+
+
+def counted(names: dict, found: dict, url) -> list[Link]:
+    """Names with their counts, linked to their source pages."""
+    return [Link(name, url(f"sources/{slugify(name)}/"), slugify(name), str(n)) for name, n in sorted(names.items())
+            if slugify(name) in found]
+
+
+def notes_for(site, one: Outlet) -> dict:
+    """Under each event: how it cites this outlet, directly or through a relay."""
+    notes = {}
+    for slug in one.events:
+        lines = []
+        for s in site.by_slug[slug].sources:
+            if slugify(s.publisher) == one.slug:
+                lines.append(Note(s.title or s.url, s.url, f"Cited{f', relaying {s.via}' if s.via else ''}:"))
+            if s.via and slugify(s.via) == one.slug:
+                lines.append(Note(s.title or s.url, s.url, f"Relayed by {s.publisher}:"))
+        notes[slug] = lines
+    return notes
+
+
+def matching_actor(site, name: str) -> Link | None:
+    """The actor page of an outlet that is also an actor (by name, alias or slug)."""
+    key = name.casefold()
+    for actor in site.actors.values():
+        if actor.slug == slugify(name) or key in {n.casefold() for n in (actor.name, *actor.aliases)}:
+            return Link(actor.name, f"actors/{actor.slug}/", actor.slug)
+    return None
+
+
+def plan(site, cards, url, common):
+    """sources/index.html, one page per outlet, and corrections/index.html."""
+    found = gather(site)
+    rows = [(Link(o.name, url(f"sources/{o.slug}/"), o.slug, str(len(o.cited))), counted(o.relays, found, url),
+             counted(o.relayed_by, found, url)) for o in found.values()]
+    yield pages.Page("sources/index.html", "sources.html", {**common, "page_title": "Sources", "rows": rows})
+    for one in found.values():
+        actor = matching_actor(site, one.name)
+        yield pages.Page(f"sources/{one.slug}/index.html", "source.html", {
+            **common, "page_title": f"Source: {one.name}", "name": one.name, "cited": len(one.cited),
+            "relays": counted(one.relays, found, url), "relayed_by": counted(one.relayed_by, found, url),
+            "actor": Link(actor.label, url(actor.url), actor.slug) if actor else None,
+            "years": pages.group(site, cards, url, one.events), "notes": notes_for(site, one)})
+    yield corrections_page(site, cards, common)
+
+
+def corrections_page(site, cards, common):
+    """corrections/index.html: every event updated or corrected, most recently changed first."""
+    changed = [e for e in site.events if e.last_change is not None]
+    changed.sort(key=lambda e: (e.last_change.start, e.last_change.last, e.sort_key), reverse=True)
+    notes = {e.slug: ([Note("", "", "Updated", when(e.updated))] if e.updated else []) + corrections(e) for e in changed}
+    return pages.Page("corrections/index.html", "corrections.html", {
+        **common, "page_title": "Corrections", "cards": [cards[e.slug] for e in changed], "notes": notes})
