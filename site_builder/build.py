@@ -112,11 +112,12 @@ def make_files(site, bodies, site_dir: Path, env=None, render_pages=render.rende
 
 
 def render_site(site_path: Path, drafts=False, strict=False, base_url=None, site_label=None, env=None,
-                memo=None, render_pages=render.render_all, watch=None, pool=workers.INLINE):
+                memo=None, render_pages=render.render_all, watch=None, pool=workers.INLINE, once=False):
     """Load, check and render the whole site in memory; return (files, Site, warnings). Writes nothing."""
     watch = watch or Stopwatch()
     site, warnings = load_site(site_path, drafts, base_url, strict, site_label, memo, pool)
-    gc.freeze()  # the loaded site lives to the end: keep the collector from walking it again and again
+    if once:  # a one-off build: the loaded site lives to the end, so keep the collector from walking it
+        gc.freeze()
     watch.lap("load and index")
     bodies, problems = render_bodies(site, memo, pool)
     fail_if_errors(problems)
@@ -148,16 +149,22 @@ def changed_pages(memo: Memo, salt: str, vouched: dict):
     return render_pages
 
 
-def publish(target: Path, files: dict, state_dir: Path | None) -> None:
+def publish(target: Path, files: dict, tree: spare.SpareTree | None) -> None:
     """Swap the new tree in: through the spare tree when possible, else a fresh folder."""
-    if state_dir is not None:
+    if tree is not None:
         try:
-            spare.publish(target, files, state_dir)
+            tree.publish(files)
             return
         except (OSError, LookupError):
             pass  # e.g. output on another filesystem: fall back to writing everything afresh
     keep = {path for path, data in files.items() if isinstance(data, spare.Keep)}
     output.publish(target, {path: (target / path).read_bytes() if path in keep else data for path, data in files.items()})
+
+
+def fingerprint_salt(site_path: Path, env_values: dict | None = None) -> str:
+    """What every page's bytes depend on besides its context: version and templates."""
+    return cache.digest(__version__, cache.tree_digest([site_path / "templates", render.theme_dir()]),
+                        repr(sorted((env_values or {}).items())))
 
 
 def build(site_dir=".", output_dir=None, drafts=False, strict=False, base_url=None, site_label=None,
@@ -170,13 +177,12 @@ def build(site_dir=".", output_dir=None, drafts=False, strict=False, base_url=No
     store = cache.Store(site_path / ".cache" / "site-builder", enabled=use_cache)
     memo = Memo.load(store)
     watch.lap("read cache")
-    salt = cache.digest(__version__, cache.tree_digest([site_path / "templates", render.theme_dir()]))
-    vouched = spare.vouched(store.root, target) if use_cache else {}
-    render_pages = changed_pages(memo, salt, vouched)
+    tree = spare.SpareTree(target, store.root) if use_cache else None
+    render_pages = changed_pages(memo, fingerprint_salt(site_path), tree.vouched() if tree else {})
     with workers.Pool(start=not memo.files) as pool:  # a cold build forks its workers while small
         files, site, warnings = render_site(site_path, drafts, strict, base_url, site_label, memo=memo,
-                                            render_pages=render_pages, watch=watch, pool=pool)
-    publish(target, files, store.root if use_cache else None)
+                                            render_pages=render_pages, watch=watch, pool=pool, once=True)
+    publish(target, files, tree)
     watch.lap("write")
     memo.save(store)
     watch.lap("save cache")

@@ -133,37 +133,56 @@ def load_manifests(path: Path) -> dict:
     return {}
 
 
-def save_manifests(path: Path, out: dict, spare: dict) -> None:
-    """Write the manifests atomically."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps({"version": MANIFEST_VERSION, "output": out, "spare": spare}), encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def locate(state_dir: Path, output: Path) -> tuple[Path, Path]:
     """The spare tree and manifest kept for this output folder."""
     key = hashlib.blake2b(str(output.resolve()).encode(), digest_size=6).hexdigest()
     return state_dir / f"spare-{key}", state_dir / f"spare-{key}.json"
 
 
-def publish(output: Path, files: dict, state_dir: Path) -> None:
-    """Swap in a tree holding exactly `files`; Keep entries reuse the bytes already in output."""
-    spare, manifest_path = locate(state_dir, output)
-    if not can_use(spare, output):
-        raise OSError("no spare tree on this filesystem")
-    manifests = load_manifests(manifest_path)
-    new = update_spare(spare, output, files, manifests)
-    if output.exists():
-        if not plain._exchange(spare, output):
-            raise OSError("atomic exchange is not supported here")
-        save_manifests(manifest_path, new, manifests.get("output", {}))
-    else:
-        os.rename(spare, output)
-        save_manifests(manifest_path, new, {})
+class SpareTree:
+    """An output folder and its spare; `build` makes one per run, `serve` keeps one for the session."""
+
+    def __init__(self, output: Path, state_dir: Path):
+        self.output = output
+        self.spare, self.manifest_path = locate(state_dir, output)
+        self.manifests = load_manifests(self.manifest_path)
+
+    def usable(self) -> bool:
+        """Whether output and spare share a filesystem (else publish raises OSError)."""
+        return can_use(self.spare, self.output)
+
+    def vouched(self) -> dict:
+        """Digests of the files in output that the manifest vouches for, checked against their stat."""
+        entries = self.manifests.get("output", {})
+        return {rel: entry[0] for rel, entry in entries.items() if trusted(entries, self.output, rel, entry[0])}
+
+    def publish(self, files: dict, mirror: bool = False) -> tuple[str, ...]:
+        """Swap in a tree holding exactly `files`; return the paths that changed.
+
+        Keep entries reuse the bytes already in output. With `mirror`, the spare is then brought
+        level with the new output at once (hard links), so that the next publish writes only its
+        own changes: serve wants that; a one-off build need not pay for it."""
+        if not self.usable():
+            raise OSError("no spare tree on this filesystem")
+        before = {rel: entry[0] for rel, entry in self.manifests.get("output", {}).items()}
+        new = update_spare(self.spare, self.output, files, self.manifests)
+        if self.output.exists():
+            if not plain._exchange(self.spare, self.output):
+                raise OSError("atomic exchange is not supported here")
+            self.manifests = {"output": new, "spare": self.manifests.get("output", {})}
+        else:
+            os.rename(self.spare, self.output)
+            self.manifests = {"output": new, "spare": {}}
+        if mirror:
+            keep = {rel: Keep(entry[0]) for rel, entry in new.items()}
+            self.manifests["spare"] = update_spare(self.spare, self.output, keep, self.manifests)
+        save_manifests(self.manifest_path, self.manifests["output"], self.manifests["spare"])
+        return tuple(sorted(rel for rel in before.keys() | new.keys() if before.get(rel) != (new.get(rel) or [None])[0]))
 
 
-def vouched(state_dir: Path, output: Path) -> dict:
-    """Digests of the files in output that the manifest vouches for, checked against their stat."""
-    manifests = load_manifests(locate(state_dir, output)[1])
-    entries = manifests.get("output", {})
-    return {rel: entry[0] for rel, entry in entries.items() if trusted(entries, output, rel, entry[0])}
+def save_manifests(path: Path, out: dict, spare: dict) -> None:
+    """Write the manifests atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps({"version": MANIFEST_VERSION, "output": out, "spare": spare}), encoding="utf-8")
+    os.replace(tmp, path)
