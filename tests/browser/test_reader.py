@@ -236,7 +236,8 @@ PAGE_TYPES = {
     "chronology": "", "year": "years/2024/", "event": "events/nato-cannot-confirm-dprk-troops/",
     "actor": "actors/north-korea/", "actors": "actors/", "tags": "tags/", "tag": "tags/north-korean-troops/",
     "compare": "actors/compare/?a=nato&a=north-korea&a=mark-rutte", "filtered": "?status=reported&q=north",
-    "404": "404.html",
+    "404": "404.html", "claims": "claims/", "claim": "claims/dprk-troops-in-russia/", "sources": "sources/",
+    "source": "sources/censor-net/", "corrections": "corrections/",
 }
 
 
