@@ -7,7 +7,7 @@ entry is never used, and an empty Memo (a deleted cache) gives the same output, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from site_builder import cache, workers
@@ -30,16 +30,33 @@ class Memo:
         return saved if isinstance(saved, cls) else cls()
 
     def save(self, store: cache.Store) -> None:
-        """Write the memo for the next build (only if something changed)."""
+        """Write the memo for the next build (only if something changed).
+
+        Models are stored without their Markdown body: the next build reads each file anyway to
+        digest it, and takes the body back from those bytes, which halves the cache."""
         if self.dirty:
             self.dirty = False
-            store.save("memo", self)
+            files = {name: (digest, _without_body(model), problems) for name, (digest, model, problems) in self.files.items()}
+            store.save("memo", Memo(files, self.bodies, self.pages))
 
 
-def file_digest(path: Path) -> str | None:
-    """The digest of a file's bytes, or None if it cannot be read (the loader will say why)."""
+def _without_body(model):
+    return replace(model, body="") if getattr(model, "body", "") else model
+
+
+def _with_body(model, data: bytes):
+    """A model stored without its body, given back the body from its file's bytes."""
+    if model is None or model.body or not getattr(model, "body_line", 0):
+        return model
+    text = data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
+    body = "\n".join(text.split("\n")[model.body_line - 1:])  # as frontmatter.split_front_matter cuts it
+    return replace(model, body=body) if body else model
+
+
+def read_bytes(path: Path) -> bytes | None:
+    """A file's bytes, or None if it cannot be read (the loader will say why)."""
     try:
-        return cache.digest(path.read_bytes())
+        return path.read_bytes()
     except OSError:
         return None
 
@@ -52,13 +69,21 @@ def _parse(shared, paths):
 def parse_files(memo: Memo, loader, site: Path, site_label: str, paths: list[Path], display,
                 pool=workers.INLINE) -> list:
     """[(model or None, problems)] for each path: from the memo when the bytes are unchanged."""
-    keys = [(display(p), file_digest(p)) for p in paths]
+    datas = [read_bytes(p) for p in paths]
+    keys = [(display(p), None if data is None else cache.digest(data)) for p, data in zip(paths, datas)]
     missing = [i for i, (name, digest) in enumerate(keys) if digest is None or memo.files.get(name, (None,))[0] != digest]
     fresh = pool.run(_parse, (loader, site, site_label), [paths[i] for i in missing])
     for i, (model, problems) in zip(missing, fresh):
         memo.files[keys[i][0]] = (keys[i][1], model, tuple(problems))
         memo.dirty = True
-    return [memo.files[name][1:] for name, _ in keys]
+    results = []
+    for (name, _), data in zip(keys, datas):
+        digest, model, problems = memo.files[name]
+        if model is not None and not model.body and data is not None:
+            model = _with_body(model, data)
+            memo.files[name] = (digest, model, problems)
+        results.append((model, problems))
+    return results
 
 
 def forget_missing(memo: Memo, names: set[str]) -> None:
