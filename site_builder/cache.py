@@ -84,39 +84,32 @@ def digest(*parts) -> str:
     return h.hexdigest()
 
 
-class _SharedByDigest(pickle.Pickler):
-    """Pickles a context with each shared value (a card, a body) replaced by its digest, made once."""
-
-    def __init__(self, file, shared_types, memo):
-        super().__init__(file, protocol=5)
-        self.shared_types, self.digests = shared_types, memo
-
-    def persistent_id(self, obj):
-        if type(obj) not in self.shared_types:
-            return None
-        found = self.digests.get(id(obj))
-        if found is None:
-            found = self.digests[id(obj)] = digest(pickle.dumps(obj, protocol=5))
-        return found
-
-
 class Fingerprints:
     """Stable digests of page contexts: equal contexts give equal fingerprints across runs.
 
     The context is pickled (fast, in C) only to be hashed, never stored or loaded; a value that
-    pickles differently from run to run merely costs a re-render, never a wrong page. Values in
-    `shared_types` appear on many pages and are hashed once (by identity: they live all build)."""
+    pickles differently from run to run merely costs a re-render, never a wrong page. Values of
+    `shared_types` appear on many pages: each is hashed once (by identity: they live all build) and
+    pickled as its digest, through a dispatch table so that other objects pay nothing for it."""
 
     def __init__(self, salt: str, shared_types=()):
         self.salt = salt
-        self.shared_types = frozenset(shared_types)
         self.digests: dict[int, str] = {}
+        self.table = {cls: self._reduce_shared for cls in shared_types}
+
+    def _reduce_shared(self, obj):
+        found = self.digests.get(id(obj))
+        if found is None:
+            found = self.digests[id(obj)] = digest(pickle.dumps(obj, protocol=5))
+        return str, (found,)
 
     def page(self, page) -> str:
         """The fingerprint of one planned page: same fingerprint, same bytes."""
         buffer = io.BytesIO()
+        pickler = pickle.Pickler(buffer, protocol=5)
+        pickler.dispatch_table = self.table
         try:
-            _SharedByDigest(buffer, self.shared_types, self.digests).dump((page.template, page.text, page.context))
+            pickler.dump((page.template, page.text, page.context))
         except (pickle.PicklingError, TypeError, AttributeError):
             return ""  # unpicklable context: always render
         return digest(self.salt, page.path, buffer.getvalue())
