@@ -13,6 +13,14 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
 MAX_BODY_CHARS = 200_000
+# Python-Markdown rescans the rest of a paragraph for each `[`, `<` or `](` it cannot close, so a
+# body of 20,000 `[` takes minutes. Each opener costs the distance it is scanned (to its closer, or
+# to the paragraph's end); past this many characters scanned in all (about half a second) a body is
+# refused. Real prose scans a few thousand.
+MAX_SCAN = 1_000_000
+MAX_NESTING = 50  # lists and quotes nested deeper overflow Python-Markdown's recursion
+_BRACKETS = re.compile(r"\]\(|[\[\])>]|<[\w/!]")
+_NESTING = re.compile(r"[ \t]*(?:>|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))[ \t]?")
 EXTENSIONS = ["extra", "sane_lists"]
 LINK_KINDS = {"event": "events", "actor": "actors"}
 _EXTRA_TAGS = {"figure", "figcaption", "details", "summary", "mark", "s", "del", "ins", "sub", "sup", "time"}
@@ -116,10 +124,77 @@ class BodyRenderer:
     def render(self, text: str) -> Body:
         """Convert one Markdown body to HTML (sanitised unless unsafe_html)."""
         self.links.found = []
-        rendered = self.converter.reset().convert(text)
+        try:
+            rendered = self.converter.reset().convert(text)
+        except RecursionError:  # body_problem refuses such bodies when loading; never let one crash a build
+            rendered = "".join(f"<p>{html.escape(part)}</p>" for part in text.split("\n\n") if part.strip())
         safe = rendered if self.unsafe_html else sanitise(rendered)
         first = _PARAGRAPH.search(safe)
         return Body(safe, plain_text(first.group(1)) if first else "", tuple(self.links.found))
+
+
+def body_problem(text: str) -> tuple[int, str] | None:
+    """(0-based line, message) if a body is too long, nested too deeply or too costly to convert, else None."""
+    if len(text) > MAX_BODY_CHARS:
+        return 0, f"is too long (at most {MAX_BODY_CHARS:,} characters; split the event)"
+    for number, line in enumerate(text.split("\n")):
+        if nesting(line) > MAX_NESTING:
+            return number, f"nests lists or quotes {nesting(line)} levels deep (at most {MAX_NESTING})"
+    scanned, line = scan_cost(text)
+    if scanned > MAX_SCAN:
+        return line, ("has too many unclosed '[', '<' or '](' in one paragraph for Markdown to convert in "
+                      "reasonable time (write a literal one as \\[ or \\<, or split the paragraph)")
+    return None
+
+
+def nesting(line: str) -> int:
+    """How many lists and quotes a line opens: its markers, and its indentation before a marker."""
+    depth, at = 0, 0
+    while found := _NESTING.match(line, at):
+        if found.end() == at:
+            break
+        indent = found.group().expandtabs(4)
+        depth += 1 + (len(indent) - len(indent.lstrip())) // 4
+        at = found.end()
+    return depth
+
+
+def scan_cost(text: str) -> tuple[int, int]:
+    """(characters Markdown's inline patterns would rescan, 0-based line of the costliest paragraph)."""
+    worst, worst_line, total, line = 0, 0, 0, 0
+    for block in re.split(r"(\n[ \t]*\n)", text):
+        if block.strip():
+            cost = _block_cost(block)
+            total += cost
+            if cost > worst:
+                worst, worst_line = cost, line
+        line += block.count("\n")
+    return total, worst_line
+
+
+def _block_cost(block: str) -> int:
+    """Sum over `[`, `<` (opening a tag) and `](` of the distance to their closer (or to the block's end)."""
+    if "[" not in block and "<" not in block:
+        return 0
+    cost, squares, rounds, angle, end = 0, [], [], None, len(block)
+    for found in _BRACKETS.finditer(block):
+        at, char = found.start(), found.group()
+        if char == "[":
+            squares.append(at)
+        elif char == "]" and squares:
+            cost += at - squares.pop()
+        elif char == "](":
+            cost += at - squares.pop() if squares else 0
+            rounds.append(at)
+        elif char == ")" and rounds:
+            cost += at - rounds.pop()
+        elif char.startswith("<"):
+            cost += end - angle if angle is not None else 0  # an unclosed `<` before another one
+            angle = at
+        elif char == ">" and angle is not None:
+            cost, angle = cost + at - angle, None
+    cost += sum(end - at for at in squares) + sum(end - at for at in rounds)
+    return cost + (end - angle if angle is not None else 0)
 
 
 def render_body(text: str, base_path: str, unsafe_html: bool = False, unlinked=frozenset()) -> Body:

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from slugify import slugify
 
 from site_builder import model
-from site_builder.bodies import MAX_BODY_CHARS
+from site_builder.bodies import body_problem
 from site_builder.errors import Problem, UsageError
 from site_builder.fields import (MAX_SLUG, Bool, Checker, Choice, Date, ListOf, Record, Slug, Text,
                                  TextOrRecord, Url)
@@ -213,8 +213,9 @@ def load_event(site, site_label, path):
     if doc is None or problems:
         return None, problems
     event = build_event(path, display, doc, values, lines)
-    if len(event.body) > MAX_BODY_CHARS:
-        return None, [Problem(display, event.body_line, "body", f"is too long (at most {MAX_BODY_CHARS:,} characters; split the event)")]
+    costly = body_problem(event.body)
+    if costly:
+        return None, [Problem(display, event.body_line + costly[0], "body", costly[1])]
     if not event.slug or len(event.slug) > MAX_SLUG:
         problem = "an empty slug" if not event.slug else f"a slug longer than {MAX_SLUG} characters"
         return None, [Problem(display, 1, "slug", f"the file name gives {problem} (rename the file, or set slug:)")]
@@ -239,8 +240,9 @@ def load_claim(site, site_label, path):
     slug = slugify(path.stem)
     if not slug or len(slug) > MAX_SLUG:
         return None, [Problem(display, 1, "file", "the file name gives an empty or too long slug (name it after the claim)")]
-    if len(doc.body) > MAX_BODY_CHARS:
-        return None, [Problem(display, doc.body_line, "body", f"is too long (at most {MAX_BODY_CHARS:,} characters)")]
+    costly = body_problem(doc.body)
+    if costly:
+        return None, [Problem(display, doc.body_line + costly[0], "body", costly[1])]
     return model.Claim(slug=slug, statement=values["statement"], summary=values.get("summary") or "",
                        tags=tuple(values.get("tags") or ()), body=doc.body, path=display, body_line=doc.body_line,
                        lines=tuple(lines.items())), []
@@ -251,6 +253,9 @@ def load_actor(site, site_label, path):
     display, doc, values, lines, problems = load_file(site, site_label, path, ACTOR)
     if doc is None or problems:
         return None, problems
+    costly = body_problem(doc.body)
+    if costly:
+        return None, [Problem(display, doc.body_line + costly[0], "body", costly[1])]
     slug = slugify(path.stem)
     if not slug:
         return None, [Problem(display, 1, "file", "the file name gives an empty slug (name it after the actor)")]
