@@ -186,24 +186,29 @@ def page_counts(root: Path, peer_paths: dict[str, str]) -> dict[str, int]:
     return counts
 
 
-def benchmark(args: argparse.Namespace) -> tuple[dict[str, list[Sample]], list[str], dict[str, int]]:
-    """Run every round; return samples by measurement, correctness problems and page counts."""
+def benchmark(args: argparse.Namespace) -> tuple[dict[str, list[Sample]], list[str], dict[str, int], list[str]]:
+    """Run every round; return samples by measurement, correctness problems, page counts and notes."""
     cmd, peer_paths = our_command(args), peer_commands(args)
     root = prepare(args.disk or args.work, args.events, args.seed, peer_paths)
     prime(cmd, peer_paths, root)
     samples: dict[str, list[Sample]] = {}
     problems: list[str] = []
+    notes: list[str] = []
     for round_ in range(args.runs):
         ours, differences = our_round(cmd, root, args.events, round_)
         problems += [f"round {round_ + 1}: {d}" for d in differences]
         for name, sample in {**ours, **peer_round(peer_paths, root)}.items():
             samples.setdefault(name, []).append(sample)
-            say(f"round {round_ + 1}/{args.runs}  {name:<20} {sample.wall:7.2f} s  {sample.rss_mib:6.0f} MiB")
+            say(f"round {round_ + 1}/{args.runs}  {name:<20} {sample.wall:7.2f} s  CPU {sample.cpu:7.2f} s  "
+                f"{sample.rss_mib:6.0f} MiB")
     if not args.no_serve and serve.available(cmd):
         say("serve: one-edit latency")
-        samples["serve, one edit"] = serve.latencies(cmd, root / "ours", args.runs,
-                                                     lambda r: edit(root / "ours", args.events, r, "serve "))
-    return samples, problems, page_counts(root, peer_paths)
+        try:
+            samples["serve, one edit"] = serve.latencies(cmd, root / "ours", args.runs,
+                                                         lambda r: edit(root / "ours", args.events, r, "serve "))
+        except RuntimeError as error:
+            notes.append(f"serve not measured: {error}")
+    return samples, problems, page_counts(root, peer_paths), notes
 
 
 def median(samples: list[Sample], field: str) -> float:
@@ -248,7 +253,7 @@ def revision() -> str:
     return head + (" + uncommitted changes in site_builder/" if dirty.strip() else "")
 
 
-def report(args: argparse.Namespace, samples, problems: list[str], pages: dict[str, int]) -> str:
+def report(args: argparse.Namespace, samples, problems: list[str], pages: dict[str, int], notes: list[str]) -> str:
     """The whole Markdown report."""
     medium = f"disk ({args.disk})" if args.disk else f"tmpfs ({args.work})"
     verdict = "PASS" if not problems else "FAIL"
@@ -258,7 +263,7 @@ def report(args: argparse.Namespace, samples, problems: list[str], pages: dict[s
              "- pages (HTML files): " + ", ".join(f"{k} {v}" for k, v in pages.items()),
              f"- warm and no-change output byte-identical to a cold build: **{verdict}**", ""]
     lines += table(samples)
-    lines += [""] + [f"- {p}" for p in problems]
+    lines += [""] + [f"- {n}" for n in notes] + [f"- {p}" for p in problems]
     return "\n".join(lines) + "\n"
 
 
@@ -274,8 +279,8 @@ def write_report(args: argparse.Namespace, text: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; exit 1 only when outputs differ."""
     args = parse_args(argv)
-    samples, problems, pages = benchmark(args)
-    text = report(args, samples, problems, pages)
+    samples, problems, pages, notes = benchmark(args)
+    text = report(args, samples, problems, pages, notes)
     print(text)
     write_report(args, text)
     print("PASS" if not problems else "FAIL: warm/no-change output differs from a cold build")

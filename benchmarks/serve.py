@@ -39,10 +39,10 @@ def fetch(url: str) -> str | None:
         return None
 
 
-def wait_for(url: str, text: str, timeout: float) -> float | None:
-    """Seconds until the page at url contains text (polled every 5 ms), None after timeout."""
+def wait_for(url: str, text: str, timeout: float, proc: subprocess.Popen) -> float | None:
+    """Seconds until the page at url contains text (polled every 5 ms); None after timeout or if proc ends."""
     start = time.perf_counter()
-    while time.perf_counter() - start < timeout:
+    while time.perf_counter() - start < timeout and proc.poll() is None:
         body = fetch(url)
         if body is not None and text in body:
             return time.perf_counter() - start
@@ -63,21 +63,25 @@ def stop(proc: subprocess.Popen) -> None:
 
 
 def latencies(cmd: list[str], site: Path, runs: int, edit: Callable[[int], tuple[str, str]]) -> list[Sample]:
-    """Start serve, then `runs` times: edit one event and time until its page shows the edit."""
-    port = free_port()
-    proc = subprocess.Popen(cmd + ["serve", str(site), "--port", str(port)], start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    """Start serve, then `runs` times: edit one event and time until its page shows the edit.
+
+    Raises RuntimeError (with the end of serve's output) when serve stops or never answers.
+    """
+    port, log = free_port(), site.parent / "serve.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd + ["serve", str(site), "--port", str(port)], start_new_session=True,
+                                stdout=out, stderr=subprocess.STDOUT)
     sampler = TreeSampler(proc.pid)
     sampler.start()
     base = f"http://127.0.0.1:{port}{BASE_PATH}"
     samples = []
     try:
-        if wait_for(base, "<", timeout=900) is None:
-            raise SystemExit("serve did not answer within 900 s")
+        if wait_for(base, "<", 900, proc) is None:
+            raise RuntimeError(f"serve did not answer (see {log}): {log.read_text()[-500:]}")
         for run in range(runs):
             time.sleep(1)  # let the server settle after the previous rebuild
             slug, text = edit(run)
-            seconds = wait_for(f"{base}events/{slug}/", text, timeout=60)
+            seconds = wait_for(f"{base}events/{slug}/", text, 60, proc)
             samples.append(Sample(seconds if seconds is not None else float("inf"), 0.0,
                                   sampler.peak / MIB, 0.0, 0, ""))
     finally:
