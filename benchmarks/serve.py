@@ -77,7 +77,8 @@ def latencies(cmd: list[str], site: Path, runs: int, edit: Callable[[int], tuple
     samples = []
     try:
         if wait_for(base, "<", 900, proc) is None:
-            raise RuntimeError(f"serve did not answer (see {log}): {log.read_text()[-500:]}")
+            last = (log.read_text(errors="replace").strip().splitlines() or ["no output"])[-1]
+            raise RuntimeError(f"serve did not answer (its output is in {log}; last line: {last})")
         for run in range(runs):
             time.sleep(1)  # let the server settle after the previous rebuild
             slug, text = edit(run)
