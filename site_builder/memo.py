@@ -7,11 +7,14 @@ entry is never used, and an empty Memo (a deleted cache) gives the same output, 
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from site_builder import cache, workers
 from site_builder.bodies import BodyRenderer
+from site_builder.frontmatter import MAX_FILE_BYTES
 
 
 @dataclass
@@ -54,9 +57,14 @@ def _with_body(model, data: bytes):
 
 
 def read_bytes(path: Path) -> bytes | None:
-    """A file's bytes, or None if it cannot be read (the loader will say why)."""
+    """A file's bytes (at most the loader's limit), or None if it cannot be read (the loader will say why).
+
+    Bounded and regular files only: a committed symlink to /dev/zero must not be read forever."""
     try:
-        return path.read_bytes()
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
+        with open(path, "rb") as handle:
+            return handle.read(MAX_FILE_BYTES + 1)
     except OSError:
         return None
 
