@@ -6,6 +6,7 @@ import traceback
 from pathlib import Path
 
 import jinja2
+from jinja2.loaders import split_template_path
 
 from site_builder.errors import ContentError, Problem
 
@@ -20,12 +21,30 @@ def theme_dir() -> Path:
 SERVE_DEFAULTS = {"livereload_url": "", "csp_connect": ""}
 
 
+class SiteLoader(jinja2.FileSystemLoader):
+    """SITE/templates, refusing any template that is (or sits in a folder that is) a link leaving the site.
+
+    Jinja already refuses `..` and absolute names; a symlink is the remaining way out. A refusal is an
+    error, not "not found", so the default theme's template of that name does not silently stand in."""
+
+    def __init__(self, folder: Path, site_dir: Path):
+        super().__init__(str(folder), followlinks=False)
+        self.site = site_dir.resolve()
+
+    def get_source(self, environment, template):
+        for folder in self.searchpath:  # checked before Jinja opens it: a link to /dev/zero must not be read
+            path = Path(folder, *split_template_path(template))
+            if path.exists() and not path.resolve().is_relative_to(self.site):
+                raise jinja2.TemplateError(f"templates/{template} is a link to a file outside the site (copy it in instead)")
+        return super().get_source(environment, template)
+
+
 def environment(site_dir: Path, serve_values: dict | None = None) -> jinja2.Environment:
     """A Jinja environment that looks in SITE/templates, then the default theme."""
     loaders = []
     own = site_dir / "templates"
     if own.is_dir():
-        loaders.append(jinja2.FileSystemLoader(str(own), followlinks=False))
+        loaders.append(SiteLoader(own, site_dir))
     loaders.append(jinja2.FileSystemLoader(str(theme_dir())))
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
