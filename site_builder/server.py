@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import html
+import ipaddress
 import mimetypes
 import signal
 import socket
@@ -51,6 +52,9 @@ def serve(site_dir=".", host="127.0.0.1", port=8000, say=print) -> None:
     base = settings.base_path
     asyncio.set_event_loop(asyncio.new_event_loop())
     sockets, port = bind(host, port, say)
+    if not is_loopback(host):
+        say(f"warning: serving on {host}, reachable from other computers: anyone who can reach it sees the drafts "
+            "and the reload socket (use the default 127.0.0.1 unless you mean it)")
     target = site / ".cache" / "site-builder" / "serve"
     values = {"livereload_url": f"/livereload.js?port={port}", "csp_connect": f"connect-src 'self' ws://{host}:{port}; "}
     rebuilder, status = Rebuilder(site, target, values, str(site_dir)), Status()
@@ -98,6 +102,15 @@ def bind(host: str, port: int, say) -> tuple[list, int]:
             say(f"Port {port} is busy; using {actual} instead.")
         return [sock], actual
     raise UsageError(f"ports {port}-{tries[-1]} on {host} are all busy (choose another with --port)")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether every address the host name gives is this computer's loopback (127.0.0.0/8, ::1)."""
+    try:
+        found = {info[4][0] for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)}
+    except (OSError, UnicodeError):
+        return False
+    return bool(found) and all(ipaddress.ip_address(address.split("%")[0]).is_loopback for address in found)
 
 
 def listen(host: str, port: int) -> socket.socket:
