@@ -13,7 +13,7 @@ from pathlib import Path
 
 from site_builder import __version__, cache, content, index, output, pages, render, schema, spare, views, workers
 from site_builder.bodies import Body, link_line
-from site_builder.errors import Problem, UsageError, fail_if_errors
+from site_builder.errors import ContentError, Problem, UsageError, fail_if_errors
 from site_builder.memo import Memo, forget_missing, parse_files, render_texts
 
 
@@ -127,25 +127,52 @@ def render_site(site_path: Path, drafts=False, strict=False, base_url=None, site
     return files, site, warnings
 
 
+class PageStream:
+    """Pages rendered one at a time, as the publisher writes them.
+
+    Holding a whole rendered site in memory costs as much as the site (300 MB at 10,000 events);
+    streaming keeps one page at a time. A template problem is remembered and raised by `check()`,
+    which the publisher calls before swapping anything in. Each page rendered is entered in the
+    memo with its fingerprint and digest."""
+
+    def __init__(self, env, planned, memo: Memo, marks: dict):
+        self.env, self.memo, self.marks = env, memo, marks
+        self.pages = {page.path: page for page in planned}
+        self.problems: dict = {}
+
+    def produce(self, path: str) -> bytes:
+        """The bytes of one page (empty for a page whose template failed)."""
+        result = render.render_or_problem(self.env, self.pages[path])
+        if isinstance(result, Problem):
+            self.problems.setdefault((result.path, result.line, result.message), result)
+            return b""
+        data = result.encode("utf-8")
+        self.memo.pages[path] = (self.marks[path], spare.digest_of(data))
+        self.memo.dirty = True
+        return data
+
+    def check(self) -> None:
+        """Raise every template problem met so far."""
+        if self.problems:
+            raise ContentError(list(self.problems.values()))
+
+
 def changed_pages(memo: Memo, salt: str, vouched: dict):
-    """A render_pages that skips pages whose fingerprint and output file are unchanged (spare.Keep)."""
+    """A render_pages that keeps pages whose fingerprint and output file are unchanged (spare.Keep)
+    and leaves the others to be rendered as they are written (spare.Deferred)."""
     def render_pages(env, planned):
         prints = cache.Fingerprints(salt, (views.Card, Body))
         marks = {page.path: prints.page(page) for page in planned}
-        files, todo = {}, []
+        kept = {}
         for page in planned:
             old = memo.pages.get(page.path)
             if old is not None and old[0] == marks[page.path] and vouched.get(page.path) == old[1]:
-                files[page.path] = spare.Keep(old[1])
-            else:
-                todo.append(page)
-        rendered = render.render_all(env, todo)
-        files.update(rendered)
-        fresh = {p.path: memo.pages.get(p.path) for p in planned}
-        fresh.update({path: (marks[path], spare.digest_of(spare.encode(text))) for path, text in rendered.items()})
-        if fresh != memo.pages:
-            memo.pages, memo.dirty = fresh, True
-        return files
+                kept[page.path] = old
+        if kept.keys() != memo.pages.keys():
+            memo.pages, memo.dirty = dict(kept), True
+        stream = PageStream(env, [p for p in planned if p.path not in kept], memo, marks)
+        return {p.path: spare.Keep(kept[p.path][1]) if p.path in kept else spare.Deferred(stream, p.path)
+                for p in planned}
     return render_pages
 
 
@@ -157,8 +184,7 @@ def publish(target: Path, files: dict, tree: spare.SpareTree | None) -> None:
             return
         except (OSError, LookupError):
             pass  # e.g. output on another filesystem: fall back to writing everything afresh
-    keep = {path for path, data in files.items() if isinstance(data, spare.Keep)}
-    output.publish(target, {path: (target / path).read_bytes() if path in keep else data for path, data in files.items()})
+    output.publish(target, spare.materialise(files, target))
 
 
 def fingerprint_salt(site_path: Path, env_values: dict | None = None) -> str:

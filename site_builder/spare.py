@@ -28,6 +28,35 @@ class Keep:
     digest: str
 
 
+@dataclass(frozen=True)
+class Deferred:
+    """A file made only when it is written: `source.produce(path)` gives its bytes, and
+    `source.check()` raises if anything produced so far went wrong."""
+
+    source: object
+    path: str
+
+    def produce(self) -> bytes:
+        """The file's bytes."""
+        return self.source.produce(self.path)
+
+
+def materialise(files: dict, output: Path) -> dict:
+    """Every value as bytes: Keep read from output, Deferred produced (then checked)."""
+    result = {}
+    for path in sorted(files):
+        data = files[path]
+        result[path] = (output / path).read_bytes() if isinstance(data, Keep) else data.produce() if isinstance(data, Deferred) else data
+    check_sources(files)
+    return result
+
+
+def check_sources(files: dict) -> None:
+    """Let every Deferred source raise what went wrong while producing."""
+    for source in {id(d.source): d.source for d in files.values() if isinstance(d, Deferred)}.values():
+        source.check()
+
+
 def digest_of(data: bytes) -> str:
     """The content digest recorded in manifests."""
     return hashlib.blake2b(data, digest_size=16).hexdigest()
@@ -98,6 +127,8 @@ def update_spare(spare: Path, output: Path, files: dict, manifests: dict) -> dic
     for relative in sorted(files):
         data = files[relative]
         inside_tree(relative)
+        if isinstance(data, Deferred):
+            data = data.produce()
         digest = data.digest if isinstance(data, Keep) else digest_of(encode(data))
         target = spare / relative
         if not trusted(old_spare, spare, relative, digest):
@@ -166,6 +197,7 @@ class SpareTree:
             raise OSError("no spare tree on this filesystem")
         before = {rel: entry[0] for rel, entry in self.manifests.get("output", {}).items()}
         new = update_spare(self.spare, self.output, files, self.manifests)
+        check_sources(files)  # a page that failed to render: leave output alone (the spare is not served)
         if self.output.exists():
             if not plain._exchange(self.spare, self.output):
                 raise OSError("atomic exchange is not supported here")
