@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass, field
 
 from slugify import slugify
@@ -23,9 +25,15 @@ class Outlet:
     events: list = field(default_factory=list)  # event slugs where it appears, either way
 
 
+@functools.lru_cache(maxsize=4096)
+def outlet_slug(name: str) -> str:
+    """The slug of an outlet's name (slugify is slow, and a few names recur on every source)."""
+    return slugify(name)
+
+
 def outlet(found: dict, name: str) -> Outlet | None:
     """The outlet a name stands for, created on first sight; None for a name with no slug."""
-    slug = slugify(name)
+    slug = outlet_slug(name)
     if not slug:
         return None
     return found.setdefault(slug, Outlet(slug, name))
@@ -51,8 +59,8 @@ def gather(site) -> dict:
 
 def counted(names: dict, found: dict, url) -> list[Link]:
     """Names with their counts, linked to their source pages."""
-    return [Link(name, url(f"sources/{slugify(name)}/"), slugify(name), str(n)) for name, n in sorted(names.items())
-            if slugify(name) in found]
+    return [Link(name, url(f"sources/{outlet_slug(name)}/"), outlet_slug(name), str(n)) for name, n in sorted(names.items())
+            if outlet_slug(name) in found]
 
 
 def notes_for(site, one: Outlet) -> dict:
@@ -61,9 +69,9 @@ def notes_for(site, one: Outlet) -> dict:
     for slug in one.events:
         lines = []
         for s in site.by_slug[slug].sources:
-            if slugify(s.publisher) == one.slug:
+            if outlet_slug(s.publisher) == one.slug:
                 lines.append(Note(s.title or s.url, s.url, f"Cited{f', relaying {s.via}' if s.via else ''}:"))
-            if s.via and slugify(s.via) == one.slug:
+            if s.via and outlet_slug(s.via) == one.slug:
                 lines.append(Note(s.title or s.url, s.url, f"Relayed by {s.publisher}:"))
         notes[slug] = lines
     return notes
@@ -73,7 +81,7 @@ def matching_actor(site, name: str) -> Link | None:
     """The actor page of an outlet that is also an actor (by name, alias or slug)."""
     key = name.casefold()
     for actor in site.actors.values():
-        if actor.slug == slugify(name) or key in {n.casefold() for n in (actor.name, *actor.aliases)}:
+        if actor.slug == outlet_slug(name) or key in {n.casefold() for n in (actor.name, *actor.aliases)}:
             return Link(actor.name, f"actors/{actor.slug}/", actor.slug)
     return None
 

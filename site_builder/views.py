@@ -175,6 +175,9 @@ def month_anchor(year: int, month: int) -> str:
     return f"y{year}" if month == 0 else f"m{year}-{month:02d}"
 
 
+MONTH_LABELS = ("",) + tuple(PartialDate(2000, m).human().split()[0] for m in range(1, 13))
+
+
 def overview_axis(dates, link) -> tuple[AxisYear, ...]:
     """Events per month as rows of bars, oldest year first; link(year, month) gives each bar's URL."""
     counts = month_counts(dates)
@@ -183,7 +186,7 @@ def overview_axis(dates, link) -> tuple[AxisYear, ...]:
     for year in sorted(counts):
         months = counts[year]
         bars = tuple(
-            Bar(PartialDate(year, m).human(), months.get(m, 0), bar_level(months.get(m, 0), peak),
+            Bar(MONTH_LABELS[m] + f" {year}", months.get(m, 0), bar_level(months.get(m, 0), peak),
                 link(year, m) if months.get(m) else "")
             for m in range(1, 13)
         )
