@@ -272,41 +272,32 @@ def parse_each(loader, site: Path, site_label: str, paths: list[Path]) -> list:
     return [loader(site, site_label, path) for path in paths]
 
 
-def load_events(site: Path, site_label: str, parse=parse_each):
-    """Load every event file; return (events, problems, file-name slugs of the files that failed)."""
-    events, problems, failed = [], [], set()
-    paths = content_files(site, "events", recursive=True)
-    for path, (event, found) in zip(paths, parse(load_event, site, site_label, paths)):
+def load_folder(site: Path, site_label: str, folder: str, loader, parse=parse_each, recursive=False):
+    """Load every file of content/FOLDER; return (models, problems, file-name slugs of the files that failed)."""
+    models, problems, failed = [], [], set()
+    paths = content_files(site, folder, recursive=recursive)
+    for path, (model, found) in zip(paths, parse(loader, site, site_label, paths)):
         problems += found
-        if event is None:
+        if model is None:
             failed.add(slugify(path.stem))
         else:
-            events.append(event)
-    return events, problems, failed
+            models.append(model)
+    return models, problems, failed
+
+
+def load_events(site: Path, site_label: str, parse=parse_each):
+    """Load every event file; return (events, problems, file-name slugs of the files that failed)."""
+    return load_folder(site, site_label, "events", load_event, parse, recursive=True)
 
 
 def load_actors(site: Path, site_label: str, parse=parse_each):
     """Load every actor file; return (actors, problems)."""
-    actors, problems = [], []
-    paths = content_files(site, "actors", recursive=False)
-    for actor, found in parse(load_actor, site, site_label, paths):
-        problems += found
-        if actor is not None:
-            actors.append(actor)
-    return actors, problems
+    return load_folder(site, site_label, "actors", load_actor, parse)[:2]
 
 
 def load_claims(site: Path, site_label: str):
     """Load every claim file (content/claims/*.md); return (claims, problems, slugs of files that failed)."""
-    claims, problems, failed = [], [], set()
-    for path in content_files(site, "claims", recursive=False):
-        claim, found = load_claim(site, site_label, path)
-        problems += found
-        if claim is None:
-            failed.add(slugify(path.stem))
-        else:
-            claims.append(claim)
-    return claims, problems, failed
+    return load_folder(site, site_label, "claims", load_claim)
 
 
 def check_claim_refs(events, claims, failed=frozenset()) -> list[Problem]:
