@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
+
+_HIDDEN = {"Cc", "Cf", "Zl", "Zp", "Cs"}
 
 
 @dataclass(frozen=True, order=True)
@@ -17,8 +20,15 @@ class Problem:
 
     def __str__(self) -> str:
         label = "warning: " if self.warning else ""
-        field = f"{self.field}: " if self.field else ""
-        return f"{self.path}:{self.line}: {label}{field}{self.message}"
+        field = self.field if self.field == self.field.strip() else repr(self.field)
+        field = f"{field}: " if field else ""
+        return visible(f"{self.path}:{self.line}: {label}{field}{self.message}")
+
+
+def visible(text: str) -> str:
+    """Text with line breaks, controls and invisible format characters (bidi overrides, zero-width
+    spaces) shown as \\uXXXX: a message stays one line, and a file name cannot disguise itself."""
+    return "".join(f"\\u{ord(c):04x}" if c != "\t" and unicodedata.category(c) in _HIDDEN else c for c in text)
 
 
 class SiteBuilderError(Exception):

@@ -257,3 +257,11 @@ def test_serve_on_another_host_warns(scratch):
                                             ("0.0.0.0", False), ("::", False), ("192.168.1.10", False), ("", False)])
 def test_what_counts_as_loopback(host, loopback):
     assert server.is_loopback(host) is loopback
+
+
+def test_messages_show_hidden_characters_and_stay_one_line(scratch):
+    scratch.write("content/events/invoice\u202efdp.md", "---\ntitle: T\ndate: 2024\nactors: [A]\n\" x\": 1\n\"a\\u2028b\": 2\n---\n")
+    result = run_cli("build", str(scratch.root))
+    lines = [line.split(str(scratch.root) + "/")[-1] for line in result.stderr.splitlines()]  # splitlines splits at U+2028 too
+    assert lines[:2] == ["content/events/invoice\\u202efdp.md:5: ' x': unknown field (allowed: " + lines[0].split("(allowed: ")[1],
+                         "content/events/invoice\\u202efdp.md:6: a\\u2028b: unknown field (allowed: " + lines[1].split("(allowed: ")[1]]
