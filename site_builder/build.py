@@ -112,12 +112,10 @@ def make_files(site, bodies, site_dir: Path, env=None, render_pages=render.rende
 
 
 def render_site(site_path: Path, drafts=False, strict=False, base_url=None, site_label=None, env=None,
-                memo=None, render_pages=render.render_all, watch=None, pool=workers.INLINE, once=False):
+                memo=None, render_pages=render.render_all, watch=None, pool=workers.INLINE):
     """Load, check and render the whole site in memory; return (files, Site, warnings). Writes nothing."""
     watch = watch or Stopwatch()
     site, warnings = load_site(site_path, drafts, base_url, strict, site_label, memo, pool)
-    if once:  # a one-off build: the loaded site lives to the end, so keep the collector from walking it
-        gc.freeze()
     watch.lap("load and index")
     bodies, problems = render_bodies(site, memo, pool)
     fail_if_errors(problems)
@@ -193,9 +191,28 @@ def fingerprint_salt(site_path: Path, env_values: dict | None = None) -> str:
                         repr(sorted((env_values or {}).items())))
 
 
+class collector_paused:
+    """Pause the cyclic garbage collector: a build allocates millions of long-lived, acyclic objects,
+    and each full collection would walk them all again (20 % of a warm build at 10,000 events)."""
+
+    def __enter__(self):
+        self.was_enabled = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc):
+        if self.was_enabled:
+            gc.enable()
+
+
 def build(site_dir=".", output_dir=None, drafts=False, strict=False, base_url=None, site_label=None,
           use_cache=True, progress=None) -> Result:
     """Build the site in site_dir into output_dir (default SITE/output), atomically."""
+    with collector_paused():
+        return build_site(site_dir, output_dir, drafts, strict, base_url, site_label, use_cache, progress)
+
+
+def build_site(site_dir, output_dir, drafts, strict, base_url, site_label, use_cache, progress) -> Result:
+    """build(), with the collector paused."""
     site_path = site_folder(site_dir)
     target = Path(output_dir) if output_dir else site_path / "output"
     output.check_output_dir(site_path, target)
@@ -204,11 +221,11 @@ def build(site_dir=".", output_dir=None, drafts=False, strict=False, base_url=No
     memo = Memo.load(store)
     watch.lap("read cache")
     tree = spare.SpareTree(target, store.root) if use_cache else None
-    render_pages = changed_pages(memo, fingerprint_salt(site_path), tree.vouched() if tree else {})
     with workers.Pool(start=not memo.files) as pool:  # a cold build forks its workers while small
+        render_pages = changed_pages(memo, fingerprint_salt(site_path), tree.vouched() if tree else {})
         files, site, warnings = render_site(site_path, drafts, strict, base_url, site_label, memo=memo,
-                                            render_pages=render_pages, watch=watch, pool=pool, once=True)
-    publish(target, files, tree)
+                                            render_pages=render_pages, watch=watch, pool=pool)
+        publish(target, files, tree)
     watch.lap("write")
     memo.save(store)
     watch.lap("save cache")

@@ -42,6 +42,11 @@ class Rebuilder:
 
     def run(self, changed=()) -> Outcome:
         """Rebuild (drafts shown); on errors leave the served site as it was."""
+        with build.collector_paused():
+            return self.rebuild(changed)
+
+    def rebuild(self, changed) -> Outcome:
+        """run(), with the collector paused."""
         start = time.perf_counter()
         if self.env is None or any(p.startswith("templates/") for p in changed):
             self.env = render.environment(self.site, self.serve_values)

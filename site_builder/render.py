@@ -55,7 +55,29 @@ def environment(site_dir: Path, serve_values: dict | None = None) -> jinja2.Envi
         keep_trailing_newline=True,
     )
     env.globals.update(SERVE_DEFAULTS, **(serve_values or {}))
+    env.globals["remembered"] = remembered_calls({})
     return env
+
+
+def remembered_calls(memory: dict, limit: int = 200_000):
+    """`remembered(macro, *args)` for templates: the macro's output for equal arguments, made once.
+
+    An event appears in half a dozen lists (year, actors, tags, sources...); its list item is the
+    same HTML each time, so it is rendered once per environment. Arguments are compared by value
+    (cards are frozen), so nothing stale is ever returned; unhashable arguments are not remembered."""
+    def remembered(macro, *args):
+        key = (macro.name, *args)
+        try:
+            return memory[key]
+        except KeyError:
+            pass
+        except TypeError:
+            return macro(*args)
+        if len(memory) >= limit:
+            memory.clear()
+        memory[key] = value = macro(*args)
+        return value
+    return remembered
 
 
 def template_problem(error: Exception, name: str) -> Problem:
