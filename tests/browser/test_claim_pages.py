@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from test_claims import claims_site
-from tests.browser.test_reader import AXE_TAGS, clean
+from tests.browser.test_reader import clean, page_problems
 
 PAGES = ["claims/", "claims/troops/", "claims/quiet/", "sources/", "sources/wire-agency/", "sources/the-paper/",
          "corrections/", "events/unconfirmed/", "events/denial/"]
@@ -24,14 +24,6 @@ def test_claim_source_and_correction_pages_are_accessible_and_fit(watched, claim
     watched.set_viewport_size({"width": width, "height": 900})
     problems = {}
     for path in PAGES:
-        watched.goto(claims_server.url(path))
-        watched.wait_for_load_state("networkidle")
-        watched.evaluate(axe_source)
-        result = watched.evaluate("(t) => axe.run(document, {runOnly: {type: 'tag', values: t}})", AXE_TAGS)
-        for v in result["violations"]:
-            problems[f"{path}: {v['id']}"] = [n["target"] for n in v["nodes"]][:3]
-        overflow = watched.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        if overflow > 0:
-            problems[f"{path}: scrolls sideways"] = overflow
+        problems.update(page_problems(watched, claims_server.url(path), path, axe_source))
     assert problems == {}
     clean(watched, claims_server)

@@ -101,6 +101,19 @@ def settled(page):
     expect(page.locator("[data-count]")).not_to_have_attribute("aria-busy", "true")
 
 
+def page_problems(page, url: str, label: str, axe_source: str) -> dict:
+    """axe-core's WCAG A/AA violations on one page, and sideways scrolling, keyed by `label: rule`."""
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    page.evaluate(axe_source)
+    result = page.evaluate("(t) => axe.run(document, {runOnly: {type: 'tag', values: t}})", AXE_TAGS)
+    problems = {f"{label}: {v['id']}": [n["target"] for n in v["nodes"]][:3] for v in result["violations"]}
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    if overflow > 0:
+        problems[f"{label}: scrolls sideways"] = overflow
+    return problems
+
+
 def clean(page, server):
     """No console error, and no request left the site."""
     assert page.errors == []
@@ -246,15 +259,7 @@ def test_every_page_type_is_accessible_fits_and_stays_on_site(watched, example_s
     watched.set_viewport_size({"width": width, "height": 900})
     problems = {}
     for name, path in PAGE_TYPES.items():
-        watched.goto(example_server.url(path))
-        watched.wait_for_load_state("networkidle")
-        watched.evaluate(axe_source)
-        result = watched.evaluate("(t) => axe.run(document, {runOnly: {type: 'tag', values: t}})", AXE_TAGS)
-        for v in result["violations"]:
-            problems[f"{name}: {v['id']}"] = [n["target"] for n in v["nodes"]][:3]
-        overflow = watched.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        if overflow > 0:
-            problems[f"{name}: scrolls sideways"] = overflow
+        problems.update(page_problems(watched, example_server.url(path), name, axe_source))
     assert problems == {}
     clean(watched, example_server)
 
