@@ -62,7 +62,7 @@ def copy_static(sources: list[Path], site: Path, files: dict) -> None:
                 files["static/" + path.relative_to(folder).as_posix()] = path.read_bytes()
 
 
-def _exchange(first: Path, second: Path) -> bool:
+def exchange(first: Path, second: Path) -> bool:
     """Atomically swap two paths (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
@@ -76,7 +76,7 @@ def _exchange(first: Path, second: Path) -> bool:
 
 def swap_in(staging: Path, output: Path) -> None:
     """Replace output with staging atomically where the OS allows, then remove the old tree."""
-    if output.exists() and _exchange(staging, output):
+    if output.exists() and exchange(staging, output):
         shutil.rmtree(staging, ignore_errors=True)
         return
     old = None

@@ -199,7 +199,7 @@ class SpareTree:
         new = update_spare(self.spare, self.output, files, self.manifests)
         check_sources(files)  # a page that failed to render: leave output alone (the spare is not served)
         if self.output.exists():
-            if not plain._exchange(self.spare, self.output):
+            if not plain.exchange(self.spare, self.output):
                 raise OSError("atomic exchange is not supported here")
             self.manifests = {"output": new, "spare": self.manifests.get("output", {})}
         else:
