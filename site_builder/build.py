@@ -7,6 +7,7 @@ unchanged bodies not converted and unchanged pages not rendered; it never change
 from __future__ import annotations
 
 import gc
+import pickle
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -15,6 +16,7 @@ from site_builder import __version__, cache, content, index, output, pages, rend
 from site_builder.bodies import Body, link_line
 from site_builder.errors import ContentError, Problem, UsageError, fail_if_errors
 from site_builder.memo import Memo, forget_missing, parse_files, render_texts
+from site_builder.model import Actor, Event
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,8 @@ def render_bodies(site, memo=None, pool=workers.INLINE) -> tuple[dict, list[Prob
 def make_files(site, bodies, site_dir: Path, env=None, render_pages=render.render_all) -> dict:
     """Render every page and gather static files: the whole output, in memory."""
     planned = pages.plan(site, bodies)
-    planned.append(pages.sitemap(planned, pages.Urls(site.settings)))
+    sitemap = pages.sitemap([r.path for r in planned.recipes], planned.common["url"])
+    planned = replace(planned, recipes=(*planned.recipes, sitemap))
     files = render_pages(env or render.environment(site_dir), planned)
     output.copy_static([render.theme_dir() / "static", site_dir / "static"], site_dir, files)
     files.update(schema.schema_files())
@@ -126,21 +129,21 @@ def render_site(site_path: Path, drafts=False, strict=False, base_url=None, site
 
 
 class PageStream:
-    """Pages rendered one at a time, as the publisher writes them.
+    """Pages made and rendered one at a time, as the publisher writes them.
 
     Holding a whole rendered site in memory costs as much as the site (300 MB at 10,000 events);
     streaming keeps one page at a time. A template problem is remembered and raised by `check()`,
     which the publisher calls before swapping anything in. Each page rendered is entered in the
     memo with its fingerprint and digest."""
 
-    def __init__(self, env, planned, memo: Memo, marks: dict):
-        self.env, self.memo, self.marks = env, memo, marks
-        self.pages = {page.path: page for page in planned}
+    def __init__(self, env, common: dict, recipes: dict, memo: Memo, marks: dict):
+        self.env, self.common, self.memo, self.marks = env, common, memo, marks
+        self.recipes = recipes
         self.problems: dict = {}
 
     def produce(self, path: str) -> bytes:
         """The bytes of one page (empty for a page whose template failed)."""
-        result = render.render_or_problem(self.env, self.pages[path])
+        result = render.render_or_problem(self.env, self.recipes[path].page(self.common))
         if isinstance(result, Problem):
             self.problems.setdefault((result.path, result.line, result.message), result)
             return b""
@@ -155,22 +158,25 @@ class PageStream:
             raise ContentError(list(self.problems.values()))
 
 
+SHARED = (views.Card, Body, Event, Actor)  # values many pages are made from: each is digested once
+
+
 def changed_pages(memo: Memo, salt: str, vouched: dict):
-    """A render_pages that keeps pages whose fingerprint and output file are unchanged (spare.Keep)
-    and leaves the others to be rendered as they are written (spare.Deferred)."""
-    def render_pages(env, planned):
-        prints = cache.Fingerprints(salt, (views.Card, Body))
-        marks = {page.path: prints.page(page) for page in planned}
+    """A render_pages that keeps pages whose inputs and output file are unchanged (spare.Keep)
+    and leaves the others to be made and rendered as they are written (spare.Deferred)."""
+    def render_pages(env, plan):
+        prints = cache.Fingerprints(cache.digest(salt, pickle.dumps(plan.common, protocol=5)), SHARED)
+        marks = {r.path: prints.of(r.path, (r.make, r.inputs)) for r in plan.recipes}
         kept = {}
-        for page in planned:
-            old = memo.pages.get(page.path)
-            if old is not None and old[0] == marks[page.path] and vouched.get(page.path) == old[1]:
-                kept[page.path] = old
+        for recipe in plan.recipes:
+            old = memo.pages.get(recipe.path)
+            if old is not None and old[0] == marks[recipe.path] and vouched.get(recipe.path) == old[1]:
+                kept[recipe.path] = old
         if kept.keys() != memo.pages.keys():
             memo.pages, memo.dirty = dict(kept), True
-        stream = PageStream(env, [p for p in planned if p.path not in kept], memo, marks)
-        return {p.path: spare.Keep(kept[p.path][1]) if p.path in kept else spare.Deferred(stream, p.path)
-                for p in planned}
+        stream = PageStream(env, plan.common, {r.path: r for r in plan.recipes if r.path not in kept}, memo, marks)
+        return {r.path: spare.Keep(kept[r.path][1]) if r.path in kept else spare.Deferred(stream, r.path)
+                for r in plan.recipes}
     return render_pages
 
 

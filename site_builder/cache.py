@@ -85,9 +85,9 @@ def digest(*parts) -> str:
 
 
 class Fingerprints:
-    """Stable digests of page contexts: equal contexts give equal fingerprints across runs.
+    """Stable digests of what pages are made from: equal values give equal fingerprints across runs.
 
-    The context is pickled (fast, in C) only to be hashed, never stored or loaded; a value that
+    The value is pickled (fast, in C) only to be hashed, never stored or loaded; a value that
     pickles differently from run to run merely costs a re-render, never a wrong page. Values of
     `shared_types` appear on many pages: each is hashed once (by identity: they live all build) and
     pickled as its digest, through a dispatch table so that other objects pay nothing for it."""
@@ -103,16 +103,16 @@ class Fingerprints:
             found = self.digests[id(obj)] = digest(pickle.dumps(obj, protocol=5))
         return str, (found,)
 
-    def page(self, page) -> str:
-        """The fingerprint of one planned page: same fingerprint, same bytes."""
+    def of(self, path: str, value) -> str:
+        """The fingerprint of what the file at path is made from: same fingerprint, same bytes."""
         buffer = io.BytesIO()
         pickler = pickle.Pickler(buffer, protocol=5)
         pickler.dispatch_table = self.table
         try:
-            pickler.dump((page.template, page.text, page.context))
+            pickler.dump(value)
         except (pickle.PicklingError, TypeError, AttributeError):
-            return ""  # unpicklable context: always render
-        return digest(self.salt, page.path, buffer.getvalue())
+            return ""  # unpicklable: always make it afresh
+        return digest(self.salt, path, buffer.getvalue())
 
 
 def tree_digest(folders) -> str:

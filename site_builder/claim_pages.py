@@ -80,7 +80,7 @@ def strip(history) -> list[Step]:
     return steps
 
 
-def claim_page(site, history, cards, url, common):
+def claim_page(site, history, cards, url):
     """claims/SLUG/index.html: the statement, the standing, the strip and the history by event."""
     claim = history.claim
     slugs = list(dict.fromkeys(t.event for t in history.stances))
@@ -91,22 +91,24 @@ def claim_page(site, history, cards, url, common):
     tags = [Link(t, url(f"tags/{slugify(t)}/") if slugify(t) in site.tags else "", slugify(t)) for t in claim.tags]
     denials = [Note(site.actors[t.actor].name, url(f"actors/{t.actor}/"), "", when(t.date), "denied", STATUS_NOTES["denied"])
                for t in history.denials]
-    return pages.Page(f"claims/{claim.slug}/index.html", "claim.html", {
-        **common, "page_title": claim.statement, "claim": claim, "body": history.body.html, "row": claim_row(site, history, url),
+    chronological = pages.entries(site, cards, slugs)  # in the order stances were taken, as listed
+    return pages.listing(f"claims/{claim.slug}/index.html", "claim.html", {
+        "page_title": claim.statement, "claim": claim, "body": history.body.html, "row": claim_row(site, history, url),
         "tags": tags, "voices": voices, "denials": denials, "strip": strip(history),
-        "years": pages.group(site, cards, url, slugs), "notes": notes, "feed": url(f"claims/{claim.slug}/feed.xml")})
+        "notes": notes, "feed": url(f"claims/{claim.slug}/feed.xml")}, chronological)
 
 
-def claim_feed(site, history, cards, bodies, url):
+def claim_feed(site, history, cards, bodies):
     """claims/SLUG/feed.xml: the events that took a stance on the claim, newest first."""
     slugs = list(dict.fromkeys(t.event for t in history.stances))
-    entries = pages.feed_entries(site, slugs, cards, bodies, url)
-    for entry in entries:
-        said = [f"{t.stance.capitalize()}{f' by {site.actors[t.actor].name}' if t.actor else ''}"
-                for t in history.stances if t.event == entry["card"].slug]
-        entry["content"] = f"<p>{escape('; '.join(said))}.</p>\n{entry['content']}"
+    items = pages.feed_items(site, slugs, cards, bodies)
+    said = []
+    for card, _, _ in items:
+        lines = [f"{t.stance.capitalize()}{f' by {site.actors[t.actor].name}' if t.actor else ''}"
+                 for t in history.stances if t.event == card.slug]
+        said.append(f"<p>{escape('; '.join(lines))}.</p>\n")
     path = f"claims/{history.claim.slug}/feed.xml"
-    return pages.feed_page(path, f"{history.claim.statement} — {site.settings.title}", path, entries, site, url)
+    return pages.Recipe(path, pages.make_feed, (f"{history.claim.statement} — {site.settings.title}", items, tuple(said)))
 
 
 def claims_json(site) -> str:
@@ -119,14 +121,14 @@ def claims_json(site) -> str:
     return json.dumps({"claims": data}, ensure_ascii=False, indent=1) + "\n"
 
 
-def plan(site, cards, bodies, url, common):
+def plan(site, cards, bodies, url):
     """Every claim page, feed and claims.json; the index is written even when there are no claims."""
     rows = [claim_row(site, h, url) for h in site.claims.values()]
-    yield pages.Page("claims/index.html", "claims.html", {**common, "page_title": "Claims", "claims": rows})
+    yield pages.ready("claims/index.html", "claims.html", {"page_title": "Claims", "claims": rows})
     for history in site.claims.values():
-        yield claim_page(site, history, cards, url, common)
-        yield claim_feed(site, history, cards, bodies, url)
-    yield pages.Page("claims.json", text=claims_json(site))
+        yield claim_page(site, history, cards, url)
+        yield claim_feed(site, history, cards, bodies)
+    yield pages.ready_text("claims.json", claims_json(site))
 
 
 def event_claims(site, event, url) -> list[Note]:
@@ -145,11 +147,6 @@ def event_extras(site, event, url) -> dict:
     """What an event page adds for claims and corrections."""
     return {"claims": event_claims(site, event, url), "corrections": corrections(event),
             "updated": when(event.updated) if event.updated else None}
-
-
-def events_json_claims(site, event) -> list[dict]:
-    """An events.json entry's `claims`: [{claim, stance, by}] with by an actor slug or null."""
-    return [{"claim": t.claim, "stance": t.stance, "by": t.actor or None} for t in site.stances.get(event.slug, ())]
 
 
 def corrections_html(event) -> str:

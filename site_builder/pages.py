@@ -1,14 +1,20 @@
-"""Plan the pages: which file gets which template and which values."""
+"""Plan the pages: which file gets which template and which values.
+
+Planning gives a Recipe per output file: a make function and the inputs it reads. A make function
+reads nothing but its arguments (and `common`: settings and URLs), so equal inputs make an equal
+page; a warm build fingerprints the inputs and makes only the pages whose inputs changed.
+"""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
 from dataclasses import dataclass
+from typing import Callable
 
 from site_builder import claim_pages, source_pages
-from site_builder.views import (Link, STATUS_NOTES, describe_date, event_jsonld, group_by_year, make_card, month_anchor,
-                                month_counts, overview_axis, search_record)
+from site_builder.views import (Link, STATUS_NOTES, axis_of_counts, describe_date, event_jsonld, group_by_year, make_card,
+                                month_anchor, month_counts, overview_axis, search_record)
 from site_builder.timelinejs import export as timelinejs_json
 
 FRONT_PAGE_LIMIT = 200  # at 10,000 events the front page stays near 300 KB; year pages carry the rest
@@ -25,6 +31,31 @@ class Page:
     text: str = ""
 
 
+@dataclass(frozen=True)
+class Recipe:
+    """A page not made yet: `make(path, common, *inputs)` gives it."""
+
+    path: str
+    make: Callable
+    inputs: tuple = ()
+
+    def page(self, common: dict) -> Page:
+        """Make the page."""
+        return self.make(self.path, common, *self.inputs)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Every page of a site, not yet made, and the values every page shares."""
+
+    common: dict
+    recipes: tuple[Recipe, ...]
+
+    def pages(self) -> list[Page]:
+        """Make every page."""
+        return [recipe.page(self.common) for recipe in self.recipes]
+
+
 class Urls:
     """Every URL in the site starts with the base path."""
 
@@ -39,14 +70,29 @@ class Urls:
         """An absolute URL when base_url names a host, else a path."""
         return self.absolute + path
 
-    def __eq__(self, other) -> bool:  # serve skips re-rendering a page whose context is equal
+    def __eq__(self, other) -> bool:
         return isinstance(other, Urls) and (self.base, self.absolute) == (other.base, other.absolute)
 
     def __hash__(self) -> int:
         return hash((self.base, self.absolute))
 
-    def __repr__(self) -> str:  # build fingerprints page contexts by repr: it must not show an address
+    def __repr__(self) -> str:  # must not show an address
         return f"Urls({self.base!r}, {self.absolute!r})"
+
+
+def made(path, common, template, context) -> Page:
+    """A page whose context was computed while planning (small pages)."""
+    return Page(path, template, {**common, **context})
+
+
+def ready(path: str, template: str, context: dict) -> Recipe:
+    """A recipe for a page whose context is already known."""
+    return Recipe(path, made, (template, context))
+
+
+def text_page(path, common, text) -> Page:
+    """A file given as text."""
+    return Page(path, text=text)
 
 
 def ordered(site, slugs=None):
@@ -55,25 +101,47 @@ def ordered(site, slugs=None):
     return list(reversed(events)) if site.settings.order == "newest-first" else list(events)
 
 
-def plan(site, bodies: dict) -> list[Page]:
+def entries(site, cards, slugs=None) -> tuple:
+    """(card, date) of the events (all, or those named) in chronological order: what lists group."""
+    events = site.events if slugs is None else [site.by_slug[s] for s in slugs]
+    return tuple((cards[e.slug], e.date) for e in events)
+
+
+def in_site_order(common, chronological) -> list:
+    """Chronological entries in the site's chosen order."""
+    return list(reversed(chronological)) if common["site"].order == "newest-first" else list(chronological)
+
+
+def make_listing(path, common, template, context, chronological, overview) -> Page:
+    """A page listing events by year and month (an actor, a tag, a claim, a source), made when needed."""
+    values = {**common, **context, "years": group_by_year(in_site_order(common, chronological), common["url"])}
+    if overview:
+        values["overview"] = overview_axis([date for _, date in chronological], local_link)
+    if "first" in context:
+        values["first"] = chronological[0][0] if chronological else None
+        values["last"] = chronological[-1][0] if chronological else None
+    return Page(path, template, values)
+
+
+def listing(path, template, context, chronological, overview=False) -> Recipe:
+    """A recipe for make_listing."""
+    return Recipe(path, make_listing, (template, context, chronological, overview))
+
+
+def plan(site, bodies: dict) -> Plan:
     """Every page of the site, in a stable order."""
     url = Urls(site.settings)
     cards = {e.slug: make_card(e, site, url, e.summary or bodies[e.slug].first_paragraph) for e in site.events}
     common = {"site": site.settings, "url": url, "status_notes": STATUS_NOTES}
-    pages = [*chronology_pages(site, cards, url, common)]
-    pages += [event_page(site, e, cards, bodies[e.slug], url, common) for e in site.events]
-    pages += actor_pages(site, cards, bodies, url, common)
-    pages += tag_pages(site, cards, url, common)
-    pages += claim_pages.plan(site, cards, bodies, url, common)
-    pages += source_pages.plan(site, cards, url, common)
-    pages += [Page("404.html", "404.html", {**common, "page_title": "Page not found"})]
-    pages += feeds_and_data(site, cards, bodies, url, common)
-    return pages
-
-
-def group(site, cards, url, slugs=None):
-    """Cards of the given events grouped by year and month, in the site's order."""
-    return group_by_year([(cards[e.slug], e.date) for e in ordered(site, slugs)], url)
+    recipes = [*chronology_pages(site, cards, url)]
+    recipes += [event_page(site, e, cards, bodies[e.slug], url) for e in site.events]
+    recipes += actor_pages(site, cards, bodies, url)
+    recipes += tag_pages(site, cards, url)
+    recipes += claim_pages.plan(site, cards, bodies, url)
+    recipes += source_pages.plan(site, cards, url)
+    recipes += [ready("404.html", "404.html", {"page_title": "Page not found"})]
+    recipes += feeds_and_data(site, cards, bodies, url)
+    return Plan(common, tuple(recipes))
 
 
 def filters(site, cards):
@@ -85,31 +153,47 @@ def filters(site, cards):
     return {"actors": actors, "tags": tags, "statuses": statuses}
 
 
-def chronology_pages(site, cards, url, common):
+def chronology_pages(site, cards, url):
     """index.html and one page per year."""
-    years = group(site, cards, url)
-    year_links = [Link(str(y.year), y.url, str(y.year), str(y.count)) for y in sorted(years, key=lambda y: y.year)]
+    by_year: dict[int, list] = {}
+    for event in site.events:
+        by_year.setdefault(event.date.year, []).append((cards[event.slug], event.date))
+    years = sorted(by_year)
+    year_links = [Link(str(y), url(f"years/{y}/"), str(y), str(len(by_year[y]))) for y in years]
+    in_order = years[::-1] if site.settings.order == "newest-first" else years
     shown = sorted(ordered(site)[:FRONT_PAGE_LIMIT], key=lambda e: e.sort_key)
-    front = group(site, cards, url, [e.slug for e in shown])
-    total = len(site.events)
-    complete = complete_years(years, front)
-    search = {"base": url(), "total": total, "filters": filters(site, cards)}
-    yield Page("index.html", "index.html", {
-        **common, "page_title": "", "years": front, "year_links": year_links, "total": total,
-        "shown": len(shown), "filters": search["filters"],
-        "search": {**search, "load": [str(y.year) for y in years if y.year not in complete]},
-        "overview": overview_axis([e.date for e in site.events], front_link(url, month_counts(e.date for e in shown), site))})
+    front = tuple((cards[e.slug], e.date) for e in shown)
+    found = filters(site, cards)
+    counts = month_counts(e.date for e in site.events)
+    yield Recipe("index.html", make_index, (front, tuple(year_links), len(site.events), found, counts))
     for year in years:
-        yield Page(f"years/{year.year}/index.html", "year.html", {
-            **common, "page_title": str(year.year), "year": year, "year_links": year_links, "total": year.count,
-            "search": {**search, "load": [str(y.year) for y in years if y.year != year.year]},
-            "overview": overview_axis([site.by_slug[c.slug].date for m in year.months for c in m.cards], local_link)})
+        others = tuple(str(y) for y in in_order if y != year)
+        yield Recipe(f"years/{year}/index.html", make_year,
+                     (tuple(by_year[year]), tuple(year_links), len(site.events), found, others))
 
 
-def complete_years(years, front) -> set:
-    """Years whose every event is on the front page."""
-    shown = {y.year: y.count for y in front}
-    return {y.year for y in years if shown.get(y.year) == y.count}
+def make_index(path, common, front, year_links, total, found, counts) -> Page:
+    """index.html: the newest (or oldest) events, with links to every year."""
+    url = common["url"]
+    years = group_by_year(in_site_order(common, front), url)
+    shown = {y.year: y.count for y in years}
+    complete = {int(link.slug) for link in year_links if shown.get(int(link.slug)) == int(link.note)}
+    search = {"base": url(), "total": total, "filters": found}
+    return Page(path, "index.html", {
+        **common, "page_title": "", "years": years, "year_links": list(year_links), "total": total,
+        "shown": len(front), "filters": found,
+        "search": {**search, "load": [link.slug for link in in_site_order(common, year_links) if int(link.slug) not in complete]},
+        "overview": axis_of_counts(counts, front_link(url, month_counts(date for _, date in front), counts))})
+
+
+def make_year(path, common, chronological, year_links, total, found, others) -> Page:
+    """years/YYYY/index.html: every event of one year."""
+    year = group_by_year(in_site_order(common, chronological), common["url"])[0]
+    search = {"base": common["url"](), "total": total, "filters": found}
+    return Page(path, "year.html", {
+        **common, "page_title": str(year.year), "year": year, "year_links": list(year_links), "total": year.count,
+        "search": {**search, "load": list(others)},
+        "overview": overview_axis([date for _, date in chronological], local_link)})
 
 
 def local_link(year, month):
@@ -117,10 +201,8 @@ def local_link(year, month):
     return "" if month is None else "#" + month_anchor(year, month)
 
 
-def front_link(url, shown_counts, site):
+def front_link(url, shown_counts, counts):
     """Overview links on the front page: to its own month sections when complete, else to the year page."""
-    counts = month_counts(e.date for e in site.events)
-
     def link(year, month):
         if month is None:
             return url(f"years/{year}/")
@@ -129,105 +211,100 @@ def front_link(url, shown_counts, site):
     return link
 
 
-def search_pages(site, cards):
-    """search/YYYY.json: the compact per-year index the filter script loads for other years."""
-    by_year: dict[int, list] = {}
-    for event in ordered(site):
-        by_year.setdefault(event.date.year, []).append(cards[event.slug])
-    for year, year_cards in sorted(by_year.items()):
-        names = {a.slug: a.label for c in year_cards for a in c.actors}
-        data = {"year": year, "actors": dict(sorted(names.items())), "events": [search_record(c) for c in year_cards]}
-        yield Page(f"search/{year}.json", text=compact_json(data))
-
-
 def compact_json(data) -> str:
     """JSON without spaces, keys sorted, for files scripts load."""
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n"
 
 
-def event_page(site, event, cards, body, url, common):
+def event_page(site, event, cards, body, url) -> Recipe:
     """One event's page."""
     before, after = site.neighbours(event.slug)
+    card = cards[event.slug]
+    kinds = tuple(site.actors[a.slug].kind for a in card.actors)
+    related = tuple(cards[s] for s in site.related[event.slug])
+    return Recipe(f"events/{event.slug}/index.html", make_event, (
+        event, card, body, cards[before.slug] if before else None, cards[after.slug] if after else None,
+        related, kinds, claim_pages.event_extras(site, event, url)))
+
+
+def make_event(path, common, event, card, body, before, after, related, kinds, extras) -> Page:
+    """An event's page: its card, body, sources, neighbours and claims."""
+    url = common["url"]
     sources = [
         {"url": s.url, "publisher": s.publisher, "title": s.title, "via": s.via, "archive": s.archive,
          "published": describe_date(s.published, None, "", False) if s.published else None}
         for s in event.sources
     ]
-    return Page(f"events/{event.slug}/index.html", "event.html", {
-        **common, "page_title": event.title, "event": cards[event.slug], "body": body.html,
-        "location": event.location, "sources": sources,
-        "related": [cards[s] for s in site.related[event.slug]],
-        "previous": cards[before.slug] if before else None, "next": cards[after.slug] if after else None,
+    return Page(path, "event.html", {
+        **common, "page_title": event.title, "event": card, "body": body.html,
+        "location": event.location, "sources": sources, "related": list(related), "previous": before, "next": after,
         "canonical": url.full(f"events/{event.slug}/"),
-        "jsonld": event_jsonld(event, cards[event.slug], site, url.full(f"events/{event.slug}/")),
-        **claim_pages.event_extras(site, event, url)})
+        "jsonld": event_jsonld(event, card, kinds, url.full(f"events/{event.slug}/")), **extras})
 
 
-def actor_pages(site, cards, bodies, url, common):
+def actor_pages(site, cards, bodies, url):
     """The actor index, the comparison view and one timeline per actor."""
     rows = [Link(a.name, url(f"actors/{a.slug}/"), a.slug, str(len(site.actor_events[a.slug]))) for a in site.actors.values()]
     kinds = {a.slug: a.kind for a in site.actors.values()}
-    yield Page("actors/index.html", "actors.html", {**common, "page_title": "Actors", "actors": rows, "kinds": kinds})
+    yield ready("actors/index.html", "actors.html", {"page_title": "Actors", "actors": rows, "kinds": kinds})
     busiest = sorted((r for r in rows if r.note != "0"), key=lambda r: (-int(r.note), r.label.casefold()))
-    yield Page("actors/compare/index.html", "compare.html", {
-        **common, "page_title": "Compare actors", "actors": [r for r in rows if r.note != "0"], "busiest": busiest[:12],
+    yield ready("actors/compare/index.html", "compare.html", {
+        "page_title": "Compare actors", "actors": [r for r in rows if r.note != "0"], "busiest": busiest[:12],
         "base": url()})
     for actor in site.actors.values():
-        yield actor_page(site, actor, cards, bodies, url, common)
-        yield Page(f"actors/{actor.slug}/timeline.json", text=actor_timeline(site, actor, cards))
+        yield actor_page(site, actor, cards, bodies, url)
+        yield Recipe(f"actors/{actor.slug}/timeline.json", make_actor_timeline,
+                     (actor, tuple(cards[s] for s in site.actor_events[actor.slug])))
 
 
-def actor_page(site, actor, cards, bodies, url, common):
+def actor_page(site, actor, cards, bodies, url) -> Recipe:
     """One actor's timeline page."""
     slugs = site.actor_events[actor.slug]
-    events = [site.by_slug[s] for s in slugs]
     together = Counter(r.actor for s in slugs for r in site.roles[s] if r.actor != actor.slug)
-    return Page(f"actors/{actor.slug}/index.html", "actor.html", {
-        **common, "page_title": actor.name, "actor": actor, "body": bodies.get(f"actor:{actor.slug}"),
-        "years": group(site, cards, url, slugs), "count": len(slugs),
-        "first": cards[events[0].slug] if events else None, "last": cards[events[-1].slug] if events else None,
+    return listing(f"actors/{actor.slug}/index.html", "actor.html", {
+        "page_title": actor.name, "actor": actor, "body": bodies.get(f"actor:{actor.slug}"), "count": len(slugs),
+        "first": None, "last": None,
         "affiliations": [Link(site.actors[s].name, url(f"actors/{s}/"), s) for s in site.affiliations.get(actor.slug, ())],
         "members": [Link(site.actors[s].name, url(f"actors/{s}/"), s) for s in site.members.get(actor.slug, ())],
         "together": [Link(site.actors[s].name, url(f"actors/{s}/"), s, str(n))
                      for s, n in sorted(together.items(), key=lambda kv: (-kv[1], site.actors[kv[0]].name))[:8]],
-        "feed": url(f"actors/{actor.slug}/feed.xml"), "compare": url(f"actors/compare/?a={actor.slug}"),
-        "overview": overview_axis([e.date for e in events], local_link)})
+        "feed": url(f"actors/{actor.slug}/feed.xml"), "compare": url(f"actors/compare/?a={actor.slug}")},
+        entries(site, cards, slugs), overview=True)
 
 
-def actor_timeline(site, actor, cards) -> str:
+def make_actor_timeline(path, common, actor, actor_cards) -> Page:
     """actors/SLUG/timeline.json: the events the comparison view lays side by side."""
     events = []
-    for slug in site.actor_events[actor.slug]:
-        card = cards[slug]
+    for card in actor_cards:
         role = next((a.note for a in card.actors if a.slug == actor.slug), "")
-        events.append({"s": slug, "d": card.when.start, "e": card.when.end, "t": card.title, "w": card.when.text,
+        events.append({"s": card.slug, "d": card.when.start, "e": card.when.end, "t": card.title, "w": card.when.text,
                        "st": card.status, "r": role})
-    return compact_json({"slug": actor.slug, "name": actor.name, "kind": actor.kind, "events": events})
+    return Page(path, text=compact_json({"slug": actor.slug, "name": actor.name, "kind": actor.kind, "events": events}))
 
 
-def tag_pages(site, cards, url, common):
+def tag_pages(site, cards, url):
     """The tag index and one page per tag."""
     rows = [Link(t.name, url(f"tags/{t.slug}/"), t.slug, str(len(t.events))) for t in site.tags.values()]
-    yield Page("tags/index.html", "tags.html", {**common, "page_title": "Tags", "tags": rows})
+    yield ready("tags/index.html", "tags.html", {"page_title": "Tags", "tags": rows})
     for tag in site.tags.values():
-        yield Page(f"tags/{tag.slug}/index.html", "tag.html", {
-            **common, "page_title": f"Tag: {tag.name}", "tag": tag, "years": group(site, cards, url, tag.events),
-            "count": len(tag.events), "overview": overview_axis([site.by_slug[s].date for s in tag.events], local_link)})
+        yield listing(f"tags/{tag.slug}/index.html", "tag.html",
+                      {"page_title": f"Tag: {tag.name}", "tag": tag, "count": len(tag.events)},
+                      entries(site, cards, tag.events), overview=True)
 
 
-def feed_entries(site, slugs, cards, bodies, url):
-    """The newest events, as Atom entries."""
+def feed_items(site, slugs, cards, bodies) -> tuple:
+    """(card, body, event) of the newest events, for an Atom feed."""
     events = sorted((site.by_slug[s] for s in slugs), key=lambda e: e.sort_key, reverse=True)[:FEED_LIMIT]
-    return [feed_entry(e, cards, bodies, url) for e in events]
+    return tuple((cards[e.slug], bodies[e.slug], e) for e in events)
 
 
-def feed_entry(event, cards, bodies, url) -> dict:
+def feed_entry(card, body, event, url) -> dict:
     """One Atom entry; an updated or corrected event is updated on its latest change, published on its date."""
     changed = event.last_change
-    return {"card": cards[event.slug], "id": url.full(f"events/{event.slug}/"),
+    return {"card": card, "id": url.full(f"events/{event.slug}/"),
             "updated": stamp(max(event.date.start, changed.start) if changed else event.date.start),
             "published": stamp(event.date.start) if changed else "",
-            "content": bodies[event.slug].html + claim_pages.corrections_html(event)}
+            "content": body.html + claim_pages.corrections_html(event)}
 
 
 def stamp(day) -> str:
@@ -235,30 +312,61 @@ def stamp(day) -> str:
     return f"{day.isoformat()}T00:00:00Z"
 
 
-def feed_page(path, title, self_path, entries, site, url):
-    """One Atom feed."""
-    updated = max((e["updated"] for e in entries), default="1970-01-01T00:00:00Z")
-    return Page(path, "feed.xml", {"site": site.settings, "url": url, "title": title, "entries": entries,
-                                   "updated": updated, "self_url": url.full(self_path), "home": url.full("")})
+def make_feed(path, common, title, items, said=None) -> Page:
+    """One Atom feed; `said` (claim feeds) puts a line before each entry's content."""
+    url = common["url"]
+    entries_ = [feed_entry(*item, url) for item in items]
+    for entry, line in zip(entries_, said or ()):
+        entry["content"] = line + entry["content"]
+    updated = max((e["updated"] for e in entries_), default="1970-01-01T00:00:00Z")
+    return Page(path, "feed.xml", {"site": common["site"], "url": url, "title": title, "entries": entries_,
+                                   "updated": updated, "self_url": url.full(path), "home": url.full("")})
 
 
-def feeds_and_data(site, cards, bodies, url, common):
+def feeds_and_data(site, cards, bodies, url):
     """Atom feeds, events.json, timelinejs.json, search indexes and .nojekyll."""
-    yield feed_page("feed.xml", site.settings.title, "feed.xml", feed_entries(site, [e.slug for e in site.events], cards, bodies, url), site, url)
+    yield Recipe("feed.xml", make_feed, (site.settings.title, feed_items(site, [e.slug for e in site.events], cards, bodies)))
     for actor in site.actors.values():
-        entries = feed_entries(site, site.actor_events[actor.slug], cards, bodies, url)
-        yield feed_page(f"actors/{actor.slug}/feed.xml", f"{actor.name} — {site.settings.title}", f"actors/{actor.slug}/feed.xml", entries, site, url)
-    yield Page("events.json", text=events_json(site, cards, url))
-    yield Page("timelinejs.json", text=timelinejs_json(site, cards, url))
+        yield Recipe(f"actors/{actor.slug}/feed.xml", make_feed, (f"{actor.name} — {site.settings.title}",
+                     feed_items(site, site.actor_events[actor.slug], cards, bodies)))
+    listed = tuple((e, cards[e.slug], site.stances.get(e.slug, ())) for e in site.events)
+    yield Recipe("events.json", make_events_json, (listed,))
+    yield Recipe("timelinejs.json", make_timelinejs, (tuple((e, cards[e.slug]) for e in site.events),))
     yield from search_pages(site, cards)
-    yield Page(".nojekyll", text="")
+    yield ready_text(".nojekyll", "")
 
 
-def events_json(site, cards, url) -> str:
+def ready_text(path: str, text: str) -> Recipe:
+    """A recipe for a file whose text is already known."""
+    return Recipe(path, text_page, (text,))
+
+
+def search_pages(site, cards):
+    """search/YYYY.json: the compact per-year index the filter script loads for other years."""
+    by_year: dict[int, list] = {}
+    for event in ordered(site):
+        by_year.setdefault(event.date.year, []).append(cards[event.slug])
+    for year, year_cards in sorted(by_year.items()):
+        yield Recipe(f"search/{year}.json", make_search, (year, tuple(year_cards)))
+
+
+def make_search(path, common, year, year_cards) -> Page:
+    """One year's search index."""
+    names = {a.slug: a.label for c in year_cards for a in c.actors}
+    data = {"year": year, "actors": dict(sorted(names.items())), "events": [search_record(c) for c in year_cards]}
+    return Page(path, text=compact_json(data))
+
+
+def make_timelinejs(path, common, listed) -> Page:
+    """timelinejs.json."""
+    return Page(path, text=timelinejs_json(common["site"], listed, common["url"]))
+
+
+def make_events_json(path, common, listed) -> Page:
     """The events.json export, as the contract lists its fields."""
+    url = common["url"]
     events = []
-    for event in site.events:
-        card = cards[event.slug]
+    for event, card, stances in listed:
         events.append({
             "slug": event.slug, "url": url.full(f"events/{event.slug}/"), "title": event.title,
             "date": event.date.iso(), "end": event.end.iso() if event.end else None,
@@ -270,13 +378,12 @@ def events_json(site, cards, url) -> str:
             "sources": [{"url": s.url, "publisher": s.publisher, "title": s.title or None, "via": s.via or None,
                          "published": s.published.iso() if s.published else None, "archive": s.archive or None}
                         for s in event.sources],
-            "claims": claim_pages.events_json_claims(site, event),
+            "claims": [{"claim": t.claim, "stance": t.stance, "by": t.actor or None} for t in stances],
         })
-    return json.dumps({"events": events}, ensure_ascii=False, separators=(",", ":")) + "\n"
+    return Page(path, text=json.dumps({"events": events}, ensure_ascii=False, separators=(",", ":")) + "\n")
 
 
-def sitemap(pages, url) -> Page:
+def sitemap(paths, url) -> Recipe:
     """sitemap.xml listing every HTML page except 404."""
-    locations = sorted(url.full(p.path.removesuffix("index.html")) for p in pages
-                       if p.path.endswith(".html") and p.path != "404.html")
-    return Page("sitemap.xml", "sitemap.xml", {"locations": locations})
+    locations = sorted(url.full(p.removesuffix("index.html")) for p in paths if p.endswith(".html") and p != "404.html")
+    return Recipe("sitemap.xml", made, ("sitemap.xml", {"locations": locations}))

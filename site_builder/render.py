@@ -112,9 +112,9 @@ def render_or_problem(env: jinja2.Environment, page) -> str | Problem:
         return runtime_problem(error, page.template)
 
 
-def render_all(env: jinja2.Environment, pages) -> dict[str, str]:
-    """Render every page; template errors are collected and raised together."""
-    pages = list(pages)
+def render_all(env: jinja2.Environment, plan) -> dict[str, str]:
+    """Render every page of a plan; template errors are collected and raised together."""
+    pages = plan.pages()
     results = [render_or_problem(env, page) for page in pages]
     rendered, problems = {}, {}
     for page, result in zip(pages, results):

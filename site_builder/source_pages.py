@@ -86,26 +86,26 @@ def matching_actor(site, name: str) -> Link | None:
     return None
 
 
-def plan(site, cards, url, common):
+def plan(site, cards, url):
     """sources/index.html, one page per outlet, and corrections/index.html."""
     found = gather(site)
     rows = [(Link(o.name, url(f"sources/{o.slug}/"), o.slug, str(len(o.cited))), counted(o.relays, found, url),
              counted(o.relayed_by, found, url)) for o in found.values()]
-    yield pages.Page("sources/index.html", "sources.html", {**common, "page_title": "Sources", "rows": rows})
+    yield pages.ready("sources/index.html", "sources.html", {"page_title": "Sources", "rows": rows})
     for one in found.values():
         actor = matching_actor(site, one.name)
-        yield pages.Page(f"sources/{one.slug}/index.html", "source.html", {
-            **common, "page_title": f"Source: {one.name}", "name": one.name, "cited": len(one.cited),
+        yield pages.listing(f"sources/{one.slug}/index.html", "source.html", {
+            "page_title": f"Source: {one.name}", "name": one.name, "cited": len(one.cited),
             "relays": counted(one.relays, found, url), "relayed_by": counted(one.relayed_by, found, url),
             "actor": Link(actor.label, url(actor.url), actor.slug) if actor else None,
-            "years": pages.group(site, cards, url, one.events), "notes": notes_for(site, one)})
-    yield corrections_page(site, cards, common)
+            "notes": notes_for(site, one)}, pages.entries(site, cards, one.events))
+    yield corrections_page(site, cards)
 
 
-def corrections_page(site, cards, common):
+def corrections_page(site, cards):
     """corrections/index.html: every event updated or corrected, most recently changed first."""
     changed = [e for e in site.events if e.last_change is not None]
     changed.sort(key=lambda e: (e.last_change.start, e.last_change.last, e.sort_key), reverse=True)
     notes = {e.slug: ([Note("", "", "Updated", when(e.updated))] if e.updated else []) + corrections(e) for e in changed}
-    return pages.Page("corrections/index.html", "corrections.html", {
-        **common, "page_title": "Corrections", "cards": [cards[e.slug] for e in changed], "notes": notes})
+    return pages.ready("corrections/index.html", "corrections.html", {
+        "page_title": "Corrections", "cards": [cards[e.slug] for e in changed], "notes": notes})

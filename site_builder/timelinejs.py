@@ -263,12 +263,11 @@ def date_object(date) -> dict:
     return {k: v for k, v in found.items() if v is not None}
 
 
-def export(site, cards, url) -> str:
-    """timelinejs.json: the site's events as a TimelineJS 3 timeline (text escaped: TimelineJS reads HTML)."""
-    settings = site.settings
+def export(settings, listed, url) -> str:
+    """timelinejs.json: the site's (event, card) pairs as a TimelineJS 3 timeline (text escaped: TimelineJS reads HTML)."""
     title = {"text": {"headline": html.escape(settings.title),
                       "text": f"<p>{html.escape(settings.description)}</p>" if settings.description else ""}}
-    return json.dumps({"title": title, "events": [export_slide(e, cards[e.slug], url) for e in site.events],
+    return json.dumps({"title": title, "events": [export_slide(e, card, url) for e, card in listed],
                        "scale": "human"}, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 

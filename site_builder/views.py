@@ -180,7 +180,11 @@ MONTH_LABELS = ("",) + tuple(PartialDate(2000, m).human().split()[0] for m in ra
 
 def overview_axis(dates, link) -> tuple[AxisYear, ...]:
     """Events per month as rows of bars, oldest year first; link(year, month) gives each bar's URL."""
-    counts = month_counts(dates)
+    return axis_of_counts(month_counts(dates), link)
+
+
+def axis_of_counts(counts: dict, link) -> tuple[AxisYear, ...]:
+    """overview_axis, from events per year and month."""
     peak = max((n for months in counts.values() for m, n in months.items() if m), default=1)
     rows = []
     for year in sorted(counts):
@@ -198,11 +202,11 @@ SCHEMA_KINDS = {"person": "Person", "state": "Country", "organization": "Organiz
                 "media": "Organization"}
 
 
-def event_jsonld(event: Event, card: Card, site, canonical: str) -> dict:
-    """schema.org/Event for one event, its sources as citations (printed with |tojson)."""
+def event_jsonld(event: Event, card: Card, kinds: tuple[str, ...], canonical: str) -> dict:
+    """schema.org/Event for one event (kinds: its actors' kinds), its sources as citations (printed with |tojson)."""
     data = {"@context": "https://schema.org", "@type": "Event", "name": event.title, "url": canonical,
             "startDate": event.date.iso(), "description": card.summary,
-            "about": [{"@type": SCHEMA_KINDS.get(site.actors[a.slug].kind, "Thing"), "name": a.label} for a in card.actors],
+            "about": [{"@type": SCHEMA_KINDS.get(kind, "Thing"), "name": a.label} for a, kind in zip(card.actors, kinds)],
             "citation": [citation(s) for s in event.sources]}
     if event.end:
         data["endDate"] = event.end.iso()
