@@ -67,8 +67,8 @@ def encode(data) -> bytes:
     return data if isinstance(data, bytes) else data.encode("utf-8")
 
 
-def stat_key(path: Path):
-    """What must not change for a manifest entry to be trusted."""
+def stat_key(path) -> list | None:
+    """What must not change for a manifest entry to be trusted: size, mtime and inode (None if absent)."""
     try:
         st = os.lstat(path)
     except OSError:
@@ -79,7 +79,7 @@ def stat_key(path: Path):
 def trusted(manifest: dict, root: Path, relative: str, digest: str) -> bool:
     """Whether root/relative holds exactly the bytes with this digest, by the manifest."""
     entry = manifest.get(relative)
-    return bool(entry) and entry[0] == digest and entry[1:] == stat_key(root / relative)
+    return bool(entry) and entry[0] == digest and entry[1:] == stat_key(os.path.join(root, relative))
 
 
 def inside_tree(relative: str) -> None:
@@ -89,12 +89,12 @@ def inside_tree(relative: str) -> None:
         raise ValueError(f"refusing to write outside the output folder: {relative!r}")
 
 
-def replace_file(path: Path, data: bytes | None = None, link_from: Path | None = None) -> None:
+def replace_file(path: str, data: bytes | None = None, link_from: str | None = None) -> None:
     """Put new bytes (or a hard link) at path without touching the inode that was there."""
     try:
-        path.unlink()
+        os.unlink(path)
     except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
     except IsADirectoryError:
         shutil.rmtree(path)
     if link_from is not None:
@@ -104,42 +104,59 @@ def replace_file(path: Path, data: bytes | None = None, link_from: Path | None =
             handle.write(data)
 
 
+def prune(folder: str, prefix: str, keep) -> tuple[dict, bool]:
+    """Delete everything under folder whose path (prefix + name) is not in keep, and folders left
+    empty; return the stat keys of the files kept, and whether folder is now empty.
+
+    Walking the tree, not trusting the manifest, is what keeps a file someone put in the spare out
+    of the next output; the stat of each kept file is taken here, once."""
+    found, left = {}, 0
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            relative = prefix + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                below, empty = prune(entry.path, relative + "/", keep)
+                found.update(below)
+                if empty:
+                    os.rmdir(entry.path)
+                    continue
+            elif relative in keep:
+                st = entry.stat(follow_symlinks=False)
+                found[relative] = [st.st_size, st.st_mtime_ns, st.st_ino]
+            else:
+                os.unlink(entry.path)
+                continue
+            left += 1
+    return found, left == 0
+
+
 def remove_extra(root: Path, keep: set[str]) -> None:
     """Delete files under root that are not in keep, then empty folders."""
-    for dirpath, dirnames, filenames in os.walk(root, topdown=False):
-        base = Path(dirpath)
-        for name in filenames:
-            path = base / name
-            if path.relative_to(root).as_posix() not in keep:
-                path.unlink()
-        for name in dirnames:
-            path = base / name
-            if path.is_symlink():
-                path.unlink()
-            elif not any(path.iterdir()):
-                path.rmdir()
+    prune(os.fspath(root), "", keep)
 
 
 def update_spare(spare: Path, output: Path, files: dict, manifests: dict) -> dict:
     """Make spare hold exactly `files`, writing only what differs; return its new manifest."""
     spare.mkdir(parents=True, exist_ok=True)
     old_out, old_spare, new = manifests.get("output", {}), manifests.get("spare", {}), {}
+    root, out_root = os.fspath(spare) + os.sep, os.fspath(output) + os.sep
+    found, _ = prune(root, "", files)
     for relative in sorted(files):
         data = files[relative]
-        inside_tree(relative)
         if isinstance(data, Deferred):
             data = data.produce()
         digest = data.digest if isinstance(data, Keep) else digest_of(encode(data))
-        target = spare / relative
-        if not trusted(old_spare, spare, relative, digest):
+        entry, key = old_spare.get(relative), found.get(relative)
+        if not (entry and key and entry[0] == digest and entry[1:] == key):
+            inside_tree(relative)
             if isinstance(data, Keep):
-                if not trusted(old_out, output, relative, digest):
+                if not trusted(old_out, out_root, relative, digest):
                     raise LookupError(relative)  # the caller must render it after all
-                replace_file(target, link_from=output / relative)
+                replace_file(root + relative, link_from=out_root + relative)
             else:
-                replace_file(target, encode(data))
-        new[relative] = [digest, *stat_key(target)]
-    remove_extra(spare, set(files))
+                replace_file(root + relative, encode(data))
+            key = stat_key(root + relative)
+        new[relative] = [digest, *key]
     return new
 
 
@@ -157,11 +174,17 @@ def load_manifests(path: Path) -> dict:
     """The manifests of output and spare; empty when missing, corrupt or from another version."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("version") == MANIFEST_VERSION and isinstance(data.get("output"), dict):
-            return data
-    except (OSError, ValueError, AttributeError):
+        if data.get("version") == MANIFEST_VERSION:
+            return {"output": well_formed(data["output"]), "spare": well_formed(data.get("spare", {}))}
+    except (OSError, ValueError, AttributeError, KeyError, TypeError):
         pass
     return {}
+
+
+def well_formed(entries: dict) -> dict:
+    """The manifest entries shaped [digest, size, mtime, inode] (a hand-edited file may hold anything)."""
+    return {relative: entry for relative, entry in entries.items()
+            if type(entry) is list and len(entry) == 4 and type(entry[0]) is str}
 
 
 def locate(state_dir: Path, output: Path) -> tuple[Path, Path]:
@@ -184,8 +207,11 @@ class SpareTree:
 
     def vouched(self) -> dict:
         """Digests of the files in output that the manifest vouches for, checked against their stat."""
-        entries = self.manifests.get("output", {})
-        return {rel: entry[0] for rel, entry in entries.items() if trusted(entries, self.output, rel, entry[0])}
+        root, vouched = os.fspath(self.output) + os.sep, {}
+        for relative, entry in self.manifests.get("output", {}).items():
+            if entry[1:] == stat_key(root + relative):
+                vouched[relative] = entry[0]
+        return vouched
 
     def publish(self, files: dict, mirror: bool = False) -> tuple[str, ...]:
         """Swap in a tree holding exactly `files`; return the paths that changed.

@@ -1,0 +1,107 @@
+"""The spare tree: only differing files are written, and nothing but the wanted files is published."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from site_builder import spare
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    """Every file under root with its bytes."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def keep_all(tree_: spare.SpareTree) -> dict:
+    """Every file of the last output, as Keep entries (what an unchanged build asks for)."""
+    return {rel: spare.Keep(digest) for rel, digest in tree_.vouched().items()}
+
+
+@pytest.fixture
+def published(tmp_path):
+    """A SpareTree that has published two builds, so output and spare are both in use."""
+    site = tmp_path / "site"
+    tree_ = spare.SpareTree(site / "output", site / ".cache")
+    files = {"index.html": "<p>home</p>", "events/a/index.html": "a", "events/b/index.html": "b", ".nojekyll": ""}
+    tree_.publish(files)
+    tree_.publish(keep_all(tree_))
+    return tree_
+
+
+def test_publish_writes_exactly_the_files(published):
+    assert tree(published.output) == {".nojekyll": b"", "events/a/index.html": b"a", "events/b/index.html": b"b",
+                                      "index.html": b"<p>home</p>"}
+
+
+def test_an_unchanged_build_writes_nothing(published):
+    inodes = {rel: os.lstat(published.spare / rel).st_ino for rel in tree(published.spare)}
+    changed = published.publish(keep_all(published))
+    assert changed == ()
+    assert {rel: os.lstat(published.output / rel).st_ino for rel in tree(published.output)} == inodes
+
+
+def test_only_changed_files_are_reported_and_deleted_ones_go(published):
+    files = keep_all(published)
+    files["events/a/index.html"] = "a, edited"
+    del files["events/b/index.html"]
+    files["events/c/index.html"] = "c"
+    changed = published.publish(files)
+    assert changed == ("events/a/index.html", "events/b/index.html", "events/c/index.html")
+    assert tree(published.output)["events/a/index.html"] == b"a, edited"
+    assert not (published.output / "events" / "b").exists()  # its folder went with it
+
+
+def test_stray_files_folders_and_links_in_the_spare_never_reach_output(published, tmp_path):
+    outside = tmp_path / "outside"
+    (outside / "deep").mkdir(parents=True)
+    (outside / "deep" / "secret.html").write_text("outside")
+    (published.spare / "stray.html").write_text("stray")
+    (published.spare / "events" / "z").mkdir(parents=True)
+    (published.spare / "events" / "z" / "index.html").write_text("stray page")
+    (published.spare / "linked").symlink_to(outside)
+    (published.spare / "events" / "a" / "extra.txt").write_text("stray beside a kept file")
+    expected = tree(published.output)
+    published.publish(keep_all(published))
+    assert tree(published.output) == expected
+    assert not (published.output / "linked").exists() and (outside / "deep" / "secret.html").exists()
+
+
+def test_a_spare_file_edited_in_place_is_written_again(published):
+    page = published.spare / "events" / "a" / "index.html"
+    with open(page, "a") as handle:  # same inode, new bytes (output's hard link too: it is not vouched for)
+        handle.write("tampered")
+    assert "events/a/index.html" not in published.vouched()
+    published.publish({**keep_all(published), "events/a/index.html": "a"})
+    assert tree(published.output)["events/a/index.html"] == b"a"
+
+
+def test_a_kept_file_that_output_no_longer_vouches_for_is_a_lookup_error(published):
+    files = keep_all(published)
+    for rel in list(tree(published.spare)):
+        (published.spare / rel).unlink()  # nothing in the spare to reuse
+    (published.output / "index.html").write_text("changed by hand")
+    with pytest.raises(LookupError):
+        published.publish(files)
+
+
+def test_a_manifest_with_malformed_entries_is_only_less_useful(published):
+    data = json.loads(published.manifest_path.read_text())
+    data["output"]["index.html"] = 7
+    data["output"]["events/a/index.html"] = ["short"]
+    data["spare"] = {"../escape": [None, 1, 2, 3]}
+    published.manifest_path.write_text(json.dumps(data))
+    reloaded = spare.SpareTree(published.output, published.spare.parent)
+    assert sorted(reloaded.vouched()) == [".nojekyll", "events/b/index.html"]
+    reloaded.publish({**keep_all(reloaded), "index.html": "<p>home</p>", "events/a/index.html": "a"})
+    assert tree(reloaded.output)["index.html"] == b"<p>home</p>"
+
+
+def test_a_manifest_from_another_version_or_broken_is_ignored(published):
+    for text in ("{not json", json.dumps({"version": -1, "output": {}}), json.dumps([1, 2]),
+                 json.dumps({"version": spare.MANIFEST_VERSION, "output": []})):
+        published.manifest_path.write_text(text)
+        assert spare.load_manifests(published.manifest_path) == {}
