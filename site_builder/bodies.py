@@ -1,32 +1,42 @@
-"""Markdown bodies to safe HTML: Python-Markdown, `event:`/`actor:` links, then nh3."""
+"""Markdown bodies to safe HTML: GitHub Flavored Markdown (cmark-gfm), `event:`/`actor:` links, then nh3."""
 
 from __future__ import annotations
 
+import ctypes
 import html
 import re
+from collections import Counter
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
-import markdown
 import nh3
-from markdown.extensions import Extension
-from markdown.treeprocessors import Treeprocessor
+from cmarkgfm import _cmark
+from cmarkgfm.cmark import Options
 
 MAX_BODY_CHARS = 200_000
-# Python-Markdown rescans the rest of a paragraph for each `[`, `<` or `](` it cannot close, so a
-# body of 20,000 `[` takes minutes. Each opener costs the distance it is scanned (to its closer, or
-# to the paragraph's end); past this many characters scanned in all (about half a second) a body is
-# refused. Real prose scans a few thousand.
-MAX_SCAN = 1_000_000
-MAX_NESTING = 50  # lists and quotes nested deeper overflow Python-Markdown's recursion
-_BRACKETS = re.compile(r"\]\(|[\[\])>]|<[\w/!]")
+# html5ever (inside nh3) slows quadratically with nesting: 99,000 nested quotes take 80 s to sanitise.
+MAX_NESTING = 50  # lists and quotes a line of Markdown may open
+MAX_HTML_DEPTH = 500  # elements open at once in a rendered body; deeper ones are shown as text
 _NESTING = re.compile(r"[ \t]*(?:>|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))[ \t]?")
-EXTENSIONS = ["extra", "sane_lists"]
 LINK_KINDS = {"event": "events", "actor": "actors"}
-_EXTRA_TAGS = {"figure", "figcaption", "details", "summary", "mark", "s", "del", "ins", "sub", "sup", "time"}
-_ATTRIBUTES = {"time": {"datetime"}, "a": {"href", "hreflang", "title", "id"}, "sup": {"id"}, "li": {"id"},
-               "abbr": {"title"}, "th": {"align", "scope"}, "td": {"align"}, "img": {"src", "alt", "width", "height", "title"}}
+# As GitHub renders a Markdown file, less `tagfilter` (nh3 sanitises instead) and `<pre lang>` (not a language tag).
+GFM_EXTENSIONS = ("table", "strikethrough", "autolink", "tasklist")
+GFM_OPTIONS = (Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_FOOTNOTES
+               | Options.CMARK_OPT_TABLE_PREFER_STYLE_ATTRIBUTES)  # `align` on cells is obsolete HTML
+_EXTRA_TAGS = {"figure", "figcaption", "details", "summary", "mark", "s", "del", "ins", "sub", "sup", "time", "section"}
+_ATTRIBUTES = {"time": {"datetime"}, "a": {"href", "hreflang", "title", "id", "aria-label"}, "sup": {"id"},
+               "li": {"id"}, "abbr": {"title"}, "th": {"align", "scope"}, "td": {"align"},
+               "img": {"src", "alt", "width", "height", "title"}}
 _PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
+# cmark escapes `<` and `"` in text, so in its output these match only tags (its own, or raw HTML).
+_SITE_LINK = re.compile(r'<a href="(event|actor):([^"]*)"([^>]*)>')
+_HEADING = re.compile(r"<(/?)h([1-5])(?=[\s/>])")
+_IMAGE = re.compile(r'<img src="([^"]*)" alt="([^"]*)"(?: title="[^"]*")? />')
+_TASKS = {'<input type="checkbox" disabled="" />': "\u2610", '<input type="checkbox" checked="" disabled="" />': "\u2611"}
+_FOOTNOTES = '<section class="footnotes" data-footnotes>'
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)")
+_UNNESTED = frozenset("area base br col embed hr img input link meta source track wbr p li dt dd td th tr option "
+                      "rt rp".split())  # void, or closed by the next of their kind
 
 
 @dataclass(frozen=True)
@@ -38,47 +48,45 @@ class Body:
     links: tuple[tuple[str, str], ...]  # (kind, slug) in order of appearance
 
 
-class _Links(Treeprocessor):
-    """Rewrite `event:SLUG`/`actor:SLUG` links, shift headings below the page title, and
-    turn remote images into links so that no page ever fetches from another host."""
-
-    def __init__(self, md, base_path, unlinked):
-        super().__init__(md)
-        self.base_path = base_path
-        self.unlinked = unlinked
-        self.found = []
-
-    def run(self, root):
-        for element in root.iter():
-            if element.tag == "a":
-                self.rewrite(element)
-            elif element.tag in ("h1", "h2", "h3", "h4", "h5"):
-                element.tag = f"h{int(element.tag[1]) + 1}"
-            elif element.tag == "img" and is_remote(element.get("src", "")):
-                src, alt = element.attrib.pop("src"), element.attrib.pop("alt", "") or "image"
-                element.tag, element.text = "a", f"{alt} (image)"
-                element.attrib = {"href": src}
-
-    def rewrite(self, element):
-        href = element.get("href", "")
-        kind, colon, slug = href.partition(":")
-        if colon and kind in LINK_KINDS and "/" not in slug:
-            slug, hash_, anchor = slug.partition("#")
-            self.found.append((kind, slug))
-            if (kind, slug) in self.unlinked:  # a draft left out of the build: keep the words, drop the link
-                element.tag, element.attrib = "span", {}
-            else:
-                element.set("href", f"{self.base_path}{LINK_KINDS[kind]}/{slug}/{hash_}{anchor}")
+class _Mem(ctypes.Structure):
+    _fields_ = [("calloc", ctypes.c_void_p), ("realloc", ctypes.c_void_p),
+                ("free", ctypes.CFUNCTYPE(None, ctypes.c_void_p))]
 
 
-class _LinkExtension(Extension):
-    def __init__(self, base_path, unlinked):
-        super().__init__()
-        self.base_path = base_path
-        self.unlinked = unlinked
+# cmarkgfm's own wrappers never free the parsed tree nor the HTML (about 23 KB a body, 2 GB at 100,000
+# events), and its cffi declares no function to; the same library, opened again by ctypes, has them.
+_lib, _ffi = _cmark.lib, _cmark.ffi
+_so = ctypes.CDLL(_cmark.__file__)
+_so.cmark_node_free.argtypes, _so.cmark_node_free.restype = [ctypes.c_void_p], None
+_so.cmark_get_default_mem_allocator.restype = ctypes.POINTER(_Mem)
+_free = _so.cmark_get_default_mem_allocator().contents.free
+_lib.cmark_gfm_core_extensions_ensure_registered()
+_extensions = [_lib.cmark_find_syntax_extension(name.encode()) for name in GFM_EXTENSIONS]
 
-    def extendMarkdown(self, md):
-        md.treeprocessors.register(_Links(md, self.base_path, self.unlinked), "site_links", 1)
+
+def _address(pointer) -> int:
+    return int(_ffi.cast("uintptr_t", pointer))
+
+
+def gfm_to_html(text: str) -> str:
+    """GitHub Flavored Markdown to HTML with cmark-gfm (raw HTML kept: it is sanitised later)."""
+    data = text.encode("utf-8", "replace")
+    parser = _lib.cmark_parser_new(GFM_OPTIONS)
+    try:
+        for extension in _extensions:
+            _lib.cmark_parser_attach_syntax_extension(parser, extension)
+        _lib.cmark_parser_feed(parser, data, len(data))
+        root = _lib.cmark_parser_finish(parser)
+        try:
+            rendered = _lib.cmark_render_html(root, GFM_OPTIONS, _lib.cmark_parser_get_syntax_extensions(parser))
+            try:
+                return _ffi.string(rendered).decode("utf-8", "replace")
+            finally:
+                _free(_address(rendered))
+        finally:
+            _so.cmark_node_free(_address(root))
+    finally:
+        _lib.cmark_parser_free(parser)
 
 
 def is_remote(url: str) -> bool:
@@ -89,61 +97,120 @@ def is_remote(url: str) -> bool:
         return True
 
 
-def sanitise(text: str) -> str:
-    """Remove scripts, handlers, frames, styles and non-web URLs from HTML."""
-    return nh3.clean(
-        text,
-        tags=nh3.ALLOWED_TAGS | _EXTRA_TAGS,
-        attributes={**nh3.ALLOWED_ATTRIBUTES, **_ATTRIBUTES},
-        url_schemes={"http", "https", "mailto"},
-        attribute_filter=_drop_remote_images,
-        link_rel="noopener noreferrer",
-    )
-
-
 def _drop_remote_images(tag, attribute, value):
     if tag == "img" and attribute == "src" and is_remote(value):
         return None
     return value
 
 
+_CLEANER = nh3.Cleaner(
+    tags=nh3.ALLOWED_TAGS | _EXTRA_TAGS,
+    attributes={**nh3.ALLOWED_ATTRIBUTES, **_ATTRIBUTES},
+    url_schemes={"http", "https", "mailto"},
+    attribute_filter=_drop_remote_images,
+    link_rel="noopener noreferrer",
+)
+_TEXT = nh3.Cleaner(tags=set())
+
+
+def sanitise(text: str) -> str:
+    """Remove scripts, handlers, frames, styles and non-web URLs from HTML."""
+    return _CLEANER.clean(text)
+
+
 def plain_text(fragment: str) -> str:
     """The text of an HTML fragment, tags removed and whitespace folded."""
-    return " ".join(html.unescape(nh3.clean(fragment, tags=set())).split())
+    return " ".join(html.unescape(_TEXT.clean(fragment)).split())
 
 
 class BodyRenderer:
-    """Converts many bodies with one Markdown instance (building one costs more than a short body)."""
+    """Converts bodies for one site: its base path, whether raw HTML is trusted, and the drafts left out."""
 
     def __init__(self, base_path: str, unsafe_html: bool = False, unlinked=frozenset()):
-        self.converter = markdown.Markdown(extensions=[*EXTENSIONS, _LinkExtension(base_path, unlinked)],
-                                           output_format="html")
-        self.links = self.converter.treeprocessors["site_links"]
+        self.base_path = base_path
         self.unsafe_html = unsafe_html
+        self.unlinked = unlinked
 
     def render(self, text: str) -> Body:
         """Convert one Markdown body to HTML (sanitised unless unsafe_html)."""
-        self.links.found = []
-        try:
-            rendered = self.converter.reset().convert(text)
-        except RecursionError:  # body_problem refuses such bodies when loading; never let one crash a build
+        found, rendered = [], gfm_to_html(text)
+        if too_deep(rendered):  # body_problem refuses deep Markdown; raw HTML can nest deeper still
             rendered = "".join(f"<p>{html.escape(part)}</p>" for part in text.split("\n\n") if part.strip())
+        rendered = reshape(self.site_links(rendered, found))
         safe = rendered if self.unsafe_html else sanitise(rendered)
         first = _PARAGRAPH.search(safe)
-        return Body(safe, plain_text(first.group(1)) if first else "", tuple(self.links.found))
+        return Body(safe, plain_text(first.group(1)) if first else "", tuple(found))
+
+    def site_links(self, rendered: str, found: list) -> str:
+        """Point `event:SLUG`/`actor:SLUG` links at their pages, recording each in `found`; a link to a
+        draft left out of the build keeps its words but stops being a link."""
+        if "event:" not in rendered and "actor:" not in rendered:
+            return rendered
+        pieces, at = [], 0
+        for link in _SITE_LINK.finditer(rendered):
+            kind, target, rest = link.groups()
+            if link.start() < at or "/" in target:
+                continue
+            slug, hash_, anchor = target.partition("#")
+            found.append((kind, unquote(html.unescape(slug))))
+            pieces.append(rendered[at:link.start()])
+            if found[-1] in self.unlinked:
+                end = rendered.find("</a>", link.end())
+                end = len(rendered) if end < 0 else end
+                pieces.append(f"<span>{rendered[link.end():end]}</span>")
+                at = end + len("</a>")
+            else:
+                pieces.append(f'<a href="{self.base_path}{LINK_KINDS[kind]}/{slug}/{hash_}{anchor}"{rest}>')
+                at = link.end()
+        pieces.append(rendered[at:])
+        return "".join(pieces)
+
+
+def reshape(rendered: str) -> str:
+    """Shift headings below the page title, turn remote images into links (no page fetches from another
+    host), show task list boxes as ☐/☑ (a bare checkbox has no accessible name) and rule off footnotes."""
+    if "<h" in rendered:
+        rendered = _HEADING.sub(lambda h: f"<{h.group(1)}h{int(h.group(2)) + 1}", rendered)
+    if "<img" in rendered:
+        rendered = _IMAGE.sub(_image_link, rendered)
+    if '<input type="checkbox"' in rendered:
+        for box, mark in _TASKS.items():
+            rendered = rendered.replace(box, mark)
+    if _FOOTNOTES in rendered:
+        rendered = rendered.replace(_FOOTNOTES, f"{_FOOTNOTES}\n<hr />", 1)
+    return rendered
+
+
+def _image_link(image: re.Match) -> str:
+    src, alt = image.groups()
+    return f'<a href="{src}">{alt or "image"} (image)</a>' if is_remote(html.unescape(src)) else image.group()
+
+
+def too_deep(fragment: str) -> bool:
+    """Whether HTML keeps more than MAX_HTML_DEPTH elements open at once (void and self-closing kinds aside)."""
+    if fragment.count("<") <= MAX_HTML_DEPTH:
+        return False
+    depth, open_ = 0, Counter()
+    for tag in _TAG.finditer(fragment):
+        closing, name = tag.group(1), tag.group(2).lower()
+        if name in _UNNESTED:
+            continue
+        if not closing:
+            depth, open_[name] = depth + 1, open_[name] + 1
+            if depth > MAX_HTML_DEPTH:
+                return True
+        elif open_[name]:
+            depth, open_[name] = depth - 1, open_[name] - 1
+    return False
 
 
 def body_problem(text: str) -> tuple[int, str] | None:
-    """(0-based line, message) if a body is too long, nested too deeply or too costly to convert, else None."""
+    """(0-based line, message) if a body is too long or nests lists or quotes too deeply, else None."""
     if len(text) > MAX_BODY_CHARS:
         return 0, f"is too long (at most {MAX_BODY_CHARS:,} characters; split the event)"
     for number, line in enumerate(text.split("\n")):
         if nesting(line) > MAX_NESTING:
             return number, f"nests lists or quotes {nesting(line)} levels deep (at most {MAX_NESTING})"
-    scanned, line = scan_cost(text)
-    if scanned > MAX_SCAN:
-        return line, ("has too many unclosed '[', '<' or '](' in one paragraph for Markdown to convert in "
-                      "reasonable time (write a literal one as \\[ or \\<, or split the paragraph)")
     return None
 
 
@@ -157,44 +224,6 @@ def nesting(line: str) -> int:
         depth += 1 + (len(indent) - len(indent.lstrip())) // 4
         at = found.end()
     return depth
-
-
-def scan_cost(text: str) -> tuple[int, int]:
-    """(characters Markdown's inline patterns would rescan, 0-based line of the costliest paragraph)."""
-    worst, worst_line, total, line = 0, 0, 0, 0
-    for block in re.split(r"(\n[ \t]*\n)", text):
-        if block.strip():
-            cost = _block_cost(block)
-            total += cost
-            if cost > worst:
-                worst, worst_line = cost, line
-        line += block.count("\n")
-    return total, worst_line
-
-
-def _block_cost(block: str) -> int:
-    """Sum over `[`, `<` (opening a tag) and `](` of the distance to their closer (or to the block's end)."""
-    if "[" not in block and "<" not in block:
-        return 0
-    cost, squares, rounds, angle, end = 0, [], [], None, len(block)
-    for found in _BRACKETS.finditer(block):
-        at, char = found.start(), found.group()
-        if char == "[":
-            squares.append(at)
-        elif char == "]" and squares:
-            cost += at - squares.pop()
-        elif char == "](":
-            cost += at - squares.pop() if squares else 0
-            rounds.append(at)
-        elif char == ")" and rounds:
-            cost += at - rounds.pop()
-        elif char.startswith("<"):
-            cost += end - angle if angle is not None else 0  # an unclosed `<` before another one
-            angle = at
-        elif char == ">" and angle is not None:
-            cost, angle = cost + at - angle, None
-    cost += sum(end - at for at in squares) + sum(end - at for at in rounds)
-    return cost + (end - angle if angle is not None else 0)
 
 
 def render_body(text: str, base_path: str, unsafe_html: bool = False, unlinked=frozenset()) -> Body:

@@ -1,8 +1,10 @@
-"""Bodies: Markdown to safe HTML, event:/actor: links, first paragraph."""
+"""Bodies: GitHub Flavored Markdown to safe HTML, event:/actor: links, first paragraph."""
+
+from pathlib import Path
 
 import pytest
 
-from site_builder.bodies import link_line, plain_text, render_body, sanitise
+from site_builder.bodies import MAX_HTML_DEPTH, gfm_to_html, link_line, plain_text, render_body, sanitise
 
 ATTACKS = [
     "<script>alert(1)</script>",
@@ -35,31 +37,83 @@ def test_unsafe_html_lets_it_through():
 
 
 def test_ordinary_formatting_survives():
-    out = render_body("# Heading\n\n*em* **strong** `code`\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n"
-                      "Note[^1].\n\n[^1]: The note.\n\n<mark>hi</mark> <details><summary>S</summary>D</details>", "/").html
-    for good in ("<h2>Heading</h2>", "<em>em</em>", "<strong>strong</strong>", "<code>code</code>", "<table>",
-                 "<mark>hi</mark>", "<details>", 'href="#fn:1"'):
+    out = render_body("# Heading\n\n*em* **strong** `code`\n\n<mark>hi</mark> <details><summary>S</summary>D</details>"
+                      "\n\n> quoted\n\n1. one\n2. two", "/").html
+    for good in ("<h2>Heading</h2>", "<em>em</em>", "<strong>strong</strong>", "<code>code</code>", "<mark>hi</mark>",
+                 "<details><summary>S</summary>D</details>", "<blockquote>\n<p>quoted</p>\n</blockquote>",
+                 "<ol>\n<li>one</li>\n<li>two</li>\n</ol>"):
         assert good in out
 
 
+def test_github_tables_strikethrough_and_autolinks():
+    out = render_body("| a | b |\n|:--|--:|\n| 1 | ~~2~~ |\n\nSee www.example.org or https://a.org/x.", "/").html
+    assert "<th>a</th>\n<th>b</th>" in out and "<td>1</td>\n<td><del>2</del></td>" in out
+    assert "align" not in out and "style" not in out  # obsolete / blocked by the CSP: alignment is not kept
+    assert '<a href="http://www.example.org" rel="noopener noreferrer">www.example.org</a>' in out
+    assert '<a href="https://a.org/x" rel="noopener noreferrer">https://a.org/x</a>.' in out
+
+
+def test_footnotes_link_both_ways_under_a_rule():
+    out = render_body("Claim[^src] and another[^2].\n\n[^src]: The source.\n[^2]: Second.", "/").html
+    assert '<sup><a href="#fn-src" id="fnref-src" rel="noopener noreferrer">1</a></sup>' in out
+    assert '<sup><a href="#fn-2" id="fnref-2" rel="noopener noreferrer">2</a></sup>' in out
+    assert out.index("<section>\n<hr>\n<ol>\n<li id=\"fn-src\">\n<p>The source. ") > out.index("another")
+    assert '<a href="#fnref-src" aria-label="Back to reference 1" rel="noopener noreferrer">\u21a9</a>' in out
+    assert "data-footnote" not in out and "class=" not in out
+
+
+def test_task_lists_show_marks_not_form_controls():
+    out = render_body("- [ ] to check\n- [x] checked", "/").html
+    assert out == "<ul>\n<li>\u2610 to check</li>\n<li>\u2611 checked</li>\n</ul>\n"
+
+
+def test_fenced_code_is_escaped_and_keeps_no_language_attribute():
+    out = render_body('```python\nif a < b: print("<b>")\n```', "/").html
+    assert out == '<pre><code>if a &lt; b: print("&lt;b&gt;")\n</code></pre>\n'
+
+
 def test_site_links_follow_the_base_path():
-    body = render_body("See [the denial](event:kovalenko-denies#sources) and [Rutte](actor:mark-rutte).", "/nk/")
-    assert 'href="/nk/events/kovalenko-denies/#sources"' in body.html
-    assert 'href="/nk/actors/mark-rutte/"' in body.html
-    assert body.links == (("event", "kovalenko-denies"), ("actor", "mark-rutte"))
+    body = render_body("See [the denial](event:kovalenko-denies#sources), [Rutte](actor:mark-rutte \"NATO\") and "
+                       "<event:third>.", "/nk/")
+    assert '<a href="/nk/events/kovalenko-denies/#sources" rel="noopener noreferrer">the denial</a>' in body.html
+    assert '<a href="/nk/actors/mark-rutte/" title="NATO" rel="noopener noreferrer">Rutte</a>' in body.html
+    assert '<a href="/nk/events/third/" rel="noopener noreferrer">event:third</a>' in body.html
+    assert body.links == (("event", "kovalenko-denies"), ("actor", "mark-rutte"), ("event", "third"))
+
+
+def test_site_links_in_raw_html_and_with_unsafe_html():
+    body = render_body('<a href="event:raw">raw</a> [md](actor:md) `[code](event:code)`', "/", unsafe_html=True)
+    assert body.html == ('<p><a href="/events/raw/">raw</a> <a href="/actors/md/">md</a> '
+                         "<code>[code](event:code)</code></p>\n")
+    assert body.links == (("event", "raw"), ("actor", "md"))
+
+
+def test_links_that_are_not_site_links_are_left_to_the_sanitiser():
+    body = render_body("[a](event:x/y) [b](events:z) [c](/events/w/)", "/")
+    assert body.links == ()
+    assert body.html == '<p><a rel="noopener noreferrer">a</a> <a rel="noopener noreferrer">b</a> ' \
+                        '<a href="/events/w/" rel="noopener noreferrer">c</a></p>\n'
 
 
 def test_links_to_left_out_drafts_keep_their_words():
-    body = render_body("See [the draft](event:wip) here.", "/", unlinked={("event", "wip")})
-    assert "wip" not in body.html and "the draft" in body.html and "<a" not in body.html
-    assert body.links == (("event", "wip"),)
+    for unsafe in (False, True):
+        body = render_body("See [the *draft*](event:wip) and [x](event:kept).", "/", unsafe, unlinked={("event", "wip")})
+        assert body.html.startswith("<p>See <span>the <em>draft</em></span> and <a href=\"/events/kept/\"")
+        assert body.links == (("event", "wip"), ("event", "kept"))
 
 
 def test_remote_images_become_links_and_local_ones_stay():
-    out = render_body("![map](https://tiles.example/x.png) ![bad](http://[oops/y.png) ![local](/static/a.png)", "/").html
+    out = render_body("![map](https://tiles.example/x.png \"T\") ![bad](http://[oops/y.png) ![local](/static/a.png) "
+                      "![](//cdn.example/z.png)", "/").html
     assert "<img" in out and 'src="/static/a.png"' in out
-    assert 'href="https://tiles.example/x.png"' in out and "map (image)" in out
-    assert "tiles.example/x.png\"" not in out.split("<img")[1]
+    assert '<a href="https://tiles.example/x.png" rel="noopener noreferrer">map (image)</a>' in out
+    assert '<a href="//cdn.example/z.png" rel="noopener noreferrer">image (image)</a>' in out
+    assert "bad (image)" in out and out.count("<img") == 1
+
+
+def test_remote_images_never_load_even_with_unsafe_html():
+    out = render_body("![map](https://tiles.example/x.png)", "/", unsafe_html=True).html
+    assert out == '<p><a href="https://tiles.example/x.png">map (image)</a></p>\n'
 
 
 def test_raw_remote_image_src_is_dropped():
@@ -70,11 +124,14 @@ def test_first_paragraph_is_plain_text():
     body = render_body("# Title\n\nFirst *para* with [a link](https://x.org/) &amp; more.\n\nSecond.", "/")
     assert body.first_paragraph == "First para with a link & more."
     assert plain_text("<b>a</b>\n  <i>b</i>") == "a b"
+    assert render_body("- a list\n\n| t |\n|---|\n| x |\n\nThen <b>text</b>.", "/").first_paragraph == "Then text."
+    assert render_body("- only a list", "/").first_paragraph == ""
 
 
 def test_headings_move_below_the_page_title():
     out = render_body("# One\n\n## Two\n\n##### Five\n\n###### Six", "/").html
     assert "<h2>One</h2>" in out and "<h3>Two</h3>" in out and "<h6>Five</h6>" in out and "<h6>Six</h6>" in out
+    assert render_body('Setext\n===\n\n<h1 title="raw">Raw</h1>', "/").html == '<h2>Setext</h2>\n<h2 title="raw">Raw</h2>\n'
 
 
 def test_link_line_finds_the_exact_slug():
@@ -87,3 +144,27 @@ def test_link_line_finds_the_exact_slug():
 def test_rendering_is_deterministic():
     text = "Text[^n] and <abbr title='t'>T</abbr>.\n\n[^n]: note"
     assert render_body(text, "/").html == render_body(text, "/").html
+
+
+def test_html_nested_past_the_limit_is_shown_as_text():
+    deep = "<div>" * (MAX_HTML_DEPTH + 1) + "x"
+    body = render_body(f"Intro [a](event:a).\n\n{deep}", "/")
+    assert body.html.startswith("<p>Intro [a](event:a).</p><p>&lt;div&gt;&lt;div&gt;") and "<div>" not in body.html
+    assert body.links == ()
+    fine = render_body("<div>" * MAX_HTML_DEPTH + "x" + "<p>p</p><br>" * 600, "/").html
+    assert fine.count("<div>") == MAX_HTML_DEPTH
+
+
+def resident_bytes() -> int:
+    """This process's resident memory (Linux)."""
+    return int(Path("/proc/self/statm").read_text().split()[1]) * 4096
+
+
+@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="reads /proc")
+def test_converting_frees_cmark_memory():
+    text = "A *body* with [a link](event:x), a table:\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n" + "Words. " * 300
+    gfm_to_html(text)
+    before = resident_bytes()
+    for _ in range(20_000):
+        gfm_to_html(text)
+    assert resident_bytes() - before < 50 * 2**20  # cmarkgfm's own wrapper keeps the tree and the HTML: 220 MB here

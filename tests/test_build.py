@@ -59,6 +59,7 @@ def write_timeline(site: Scratch) -> Scratch:
 
         <script>alert("body-script")</script>
         <p onclick="alert('clicked')">Click</p>
+
         [bad](javascript:alert('js')) <a href="data:text/html,hi">d</a>
         <iframe src="https://evil.example/"></iframe><style>p{}</style>
         """)

@@ -1,7 +1,7 @@
 """Property-based tests (hypothesis): whatever an event file holds, the loader returns an event or
 `path:line:` problems, never an exception, and a build either succeeds or leaves output/ untouched.
-Plus the resource bombs: YAML alias bombs, a 50 MB file, Markdown that Python-Markdown would take
-minutes over, and lists nested past Python's recursion limit."""
+Plus the resource bombs: YAML alias bombs, a 50 MB file, Markdown that Python-Markdown took minutes
+over (cmark-gfm builds it), and lists and quotes nested deep enough to stall the HTML sanitiser."""
 
 from __future__ import annotations
 
@@ -176,19 +176,21 @@ MARKDOWN_BOMBS = {
 
 
 @pytest.mark.parametrize("body", MARKDOWN_BOMBS.values(), ids=MARKDOWN_BOMBS.keys())
-def test_markdown_that_would_take_minutes_is_refused_at_its_line(tmp_path, body):
+def test_markdown_that_took_python_markdown_minutes_builds(tmp_path, body):
     site = Scratch(tmp_path / "site")
     site.write("content/events/fuzz.md", event_text(body="Intro.\n\n" + body))
-    result = run_module("build", str(site.root))
-    assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert re.search(r"content/events/fuzz\.md:12: body: has too many unclosed '\[', '<' or '\]\(' in one paragraph",
-                     result.stderr), result.stderr[:500]
+    result = run_module("build", str(site.root))  # run_module's timeout (120 s) fails a hang
+    assert result.returncode == 0, result.stderr[-2000:]
+    rendered = bodies.render_body("Intro.\n\n" + body, "/")
+    assert rendered.html in site.read("events/fuzz/index.html")
+    text = bodies.plain_text(rendered.html)
+    assert text.count("[") == body.count("[") and text.count("<") == body.count("<")  # every character kept
 
 
 @pytest.mark.parametrize("body, line, depth", [("- " * 500 + "x", 12, 500), ("1. " * 300 + "x", 12, 300),
                                                ("> - " * 100 + "x", 12, 200),
                                                ("".join(" " * (4 * i) + "- x\n" for i in range(60)), 12 + 50, 51)])
-def test_lists_nested_past_the_recursion_limit_are_refused(scratch, body, line, depth):
+def test_lists_and_quotes_nested_past_the_limit_are_refused(scratch, body, line, depth):
     scratch.write("content/actors/nato.md", "---\nname: NATO\n---\nIntro.\n\n" + body)
     scratch.event("e", body="Intro.\n\n" + body)
     with pytest.raises(ContentError) as raised:
@@ -198,12 +200,14 @@ def test_lists_nested_past_the_recursion_limit_are_refused(scratch, body, line, 
                         f"content/events/e.md:{line}: body: nests lists or quotes {depth} levels deep (at most 50)"]
 
 
-def test_a_body_that_overflows_recursion_anyway_renders_as_escaped_text():
-    body = bodies.render_body("- " * 2000 + "<b>x</b>", "/")  # render_body skips the loading guard
-    assert body.html.startswith("<p>- - ") and "&lt;b&gt;x&lt;/b&gt;" in body.html
+def test_nesting_the_loading_guard_misses_renders_as_escaped_text():
+    body = bodies.render_body("<blockquote>" * 2000 + "<b>x</b>", "/")  # render_body skips the loading guard
+    assert body.html.startswith("<p>&lt;blockquote&gt;&lt;blockquote&gt;") and "&lt;b&gt;x&lt;/b&gt;" in body.html
+    assert "<blockquote>" not in body.html
 
 
 def test_ordinary_bodies_pass_the_guard():
     ordinary = ["[a](b) " * 10000, "a < b and <em>c</em> > d " * 2000, "[" * 5 + "a " * 95000,
-                "".join(" " * (4 * i) + "- x\n" for i in range(40)), "See [the report][r] [^1].\n\n[r]: https://a.org\n[^1]: n"]
+                "".join(" " * (4 * i) + "- x\n" for i in range(40)), "See [the report][r] [^1].\n\n[r]: https://a.org\n[^1]: n",
+                *MARKDOWN_BOMBS.values()]
     assert [bodies.body_problem(text) for text in ordinary] == [None] * len(ordinary)
