@@ -19,10 +19,10 @@ class Outlet:
 
     slug: str
     name: str
-    cited: list = field(default_factory=list)  # event slugs citing it directly
+    cited: dict = field(default_factory=dict)  # event slugs citing it directly (a dict: an ordered set)
     relays: dict = field(default_factory=dict)  # name it relayed from -> count
     relayed_by: dict = field(default_factory=dict)  # name that relayed it -> count
-    events: list = field(default_factory=list)  # event slugs where it appears, either way
+    events: dict = field(default_factory=dict)  # event slugs where it appears, either way (an ordered set)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -47,10 +47,10 @@ def gather(site) -> dict:
             publisher = outlet(found, source.publisher)
             origin = outlet(found, source.via) if source.via else None
             for one in (publisher, origin):
-                if one is not None and event.slug not in one.events:
-                    one.events.append(event.slug)
-            if publisher is not None and event.slug not in publisher.cited:
-                publisher.cited.append(event.slug)
+                if one is not None:
+                    one.events[event.slug] = None
+            if publisher is not None:
+                publisher.cited[event.slug] = None
             if publisher is not None and origin is not None:
                 publisher.relays[origin.name] = publisher.relays.get(origin.name, 0) + 1
                 origin.relayed_by[publisher.name] = origin.relayed_by.get(publisher.name, 0) + 1
