@@ -228,10 +228,16 @@ def build_site(site_dir, output_dir, drafts, strict, base_url, site_label, use_c
     watch.lap("read cache")
     tree = spare.SpareTree(target, store.root) if use_cache else None
     with workers.Pool(start=not memo.files) as pool:  # a cold build forks its workers while small
-        render_pages = changed_pages(memo, fingerprint_salt(site_path), tree.vouched() if tree else {})
-        files, site, warnings = render_site(site_path, drafts, strict, base_url, site_label, memo=memo,
-                                            render_pages=render_pages, watch=watch, pool=pool)
-        publish(target, files, tree)
+        site, warnings = load_site(site_path, drafts, base_url, strict, site_label, memo, pool)
+        watch.lap("load and index")
+        bodies, problems = render_bodies(site, memo, pool)
+        fail_if_errors(problems)
+        watch.lap("markdown")
+    # The workers have exited: they must not hold memory while pages render, the build's peak.
+    render_pages = changed_pages(memo, fingerprint_salt(site_path), tree.vouched() if tree else {})
+    files = make_files(site, bodies, site_path, render_pages=render_pages)
+    watch.lap("plan and render pages")
+    publish(target, files, tree)
     watch.lap("write")
     memo.save(store)
     watch.lap("save cache")
