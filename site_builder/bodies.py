@@ -49,6 +49,8 @@ class Body:
 
 
 class _Mem(ctypes.Structure):
+    """cmark's allocator (cmark_mem): what it allocated must be freed by its `free`."""
+
     _fields_ = [("calloc", ctypes.c_void_p), ("realloc", ctypes.c_void_p),
                 ("free", ctypes.CFUNCTYPE(None, ctypes.c_void_p))]
 
@@ -56,15 +58,27 @@ class _Mem(ctypes.Structure):
 # cmarkgfm's own wrappers never free the parsed tree nor the HTML (about 23 KB a body, 2 GB at 100,000
 # events), and its cffi declares no function to; the same library, opened again by ctypes, has them.
 _lib, _ffi = _cmark.lib, _cmark.ffi
-_so = ctypes.CDLL(_cmark.__file__)
-_so.cmark_node_free.argtypes, _so.cmark_node_free.restype = [ctypes.c_void_p], None
-_so.cmark_get_default_mem_allocator.restype = ctypes.POINTER(_Mem)
-_free = _so.cmark_get_default_mem_allocator().contents.free
+
+
+def cmark_freers(library: str):
+    """(free a tree, free a string) from cmark's library; do-nothing ones where it exports neither (a
+    Windows DLL exports only what is marked): memory then leaks there as with cmarkgfm's wrappers."""
+    try:
+        so = ctypes.CDLL(library)
+        so.cmark_node_free.argtypes, so.cmark_node_free.restype = [ctypes.c_void_p], None
+        so.cmark_get_default_mem_allocator.restype = ctypes.POINTER(_Mem)
+        return so.cmark_node_free, so.cmark_get_default_mem_allocator().contents.free
+    except (OSError, AttributeError):
+        return (lambda address: None), (lambda address: None)
+
+
+_free_tree, _free = cmark_freers(_cmark.__file__)
 _lib.cmark_gfm_core_extensions_ensure_registered()
 _extensions = [_lib.cmark_find_syntax_extension(name.encode()) for name in GFM_EXTENSIONS]
 
 
 def _address(pointer) -> int:
+    """A cffi pointer as the integer ctypes takes."""
     return int(_ffi.cast("uintptr_t", pointer))
 
 
@@ -84,7 +98,7 @@ def gfm_to_html(text: str) -> str:
             finally:
                 _free(_address(rendered))
         finally:
-            _so.cmark_node_free(_address(root))
+            _free_tree(_address(root))
     finally:
         _lib.cmark_parser_free(parser)
 
@@ -98,6 +112,7 @@ def is_remote(url: str) -> bool:
 
 
 def _drop_remote_images(tag, attribute, value):
+    """nh3's attribute filter: raw HTML images lose a src on another host."""
     if tag == "img" and attribute == "src" and is_remote(value):
         return None
     return value
@@ -182,6 +197,7 @@ def reshape(rendered: str) -> str:
 
 
 def _image_link(image: re.Match) -> str:
+    """A Markdown image from another host as a link to it, its alt text (or "image") as the words."""
     src, alt = image.groups()
     return f'<a href="{src}">{alt or "image"} (image)</a>' if is_remote(html.unescape(src)) else image.group()
 

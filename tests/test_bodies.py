@@ -2,9 +2,10 @@
 
 from pathlib import Path
 
+import nh3.nh3
 import pytest
 
-from site_builder.bodies import MAX_HTML_DEPTH, gfm_to_html, link_line, plain_text, render_body, sanitise
+from site_builder.bodies import MAX_HTML_DEPTH, cmark_freers, gfm_to_html, link_line, plain_text, render_body, sanitise
 
 ATTACKS = [
     "<script>alert(1)</script>",
@@ -168,3 +169,10 @@ def test_converting_frees_cmark_memory():
     for _ in range(20_000):
         gfm_to_html(text)
     assert resident_bytes() - before < 50 * 2**20  # cmarkgfm's own wrapper keeps the tree and the HTML: 220 MB here
+
+
+def test_without_cmarks_symbols_memory_is_left_to_leak_rather_than_failing(tmp_path):
+    free_tree, free = cmark_freers(str(tmp_path / "missing.so"))
+    assert free_tree(1234) is None and free(1234) is None
+    free_tree, free = cmark_freers(nh3.nh3.__file__)  # a library that exports no cmark function
+    assert free_tree(1234) is None and free(1234) is None
