@@ -60,22 +60,26 @@ def environment(site_dir: Path, serve_values: dict | None = None) -> jinja2.Envi
 
 
 def remembered_calls(memory: dict, limit: int = 200_000):
-    """`remembered(macro, *args)` for templates: the macro's output for equal arguments, made once.
+    """`remembered(macro, subject, *args)` for templates: the macro's output, made once per subject and args.
 
     An event appears in half a dozen lists (year, actors, tags, sources...); its list item is the
-    same HTML each time, so it is rendered once per environment. Arguments are compared by value
-    (cards are frozen), so nothing stale is ever returned; unhashable arguments are not remembered."""
-    def remembered(macro, *args):
-        key = (macro.name, *args)
+    same HTML each time, so it is rendered once per environment. The subject (a card) is matched by
+    identity, which is cheaper than hashing it by value: the memory holds the subject, so its id
+    cannot be reused by another object while the entry lives. Unhashable args are not remembered."""
+    def remembered(macro, subject, *args):
+        key = (macro.name, id(subject), *args)
         try:
-            return memory[key]
+            held, value = memory[key]
+            if held is subject:
+                return value
         except KeyError:
             pass
         except TypeError:
-            return macro(*args)
+            return macro(subject, *args)
         if len(memory) >= limit:
             memory.clear()
-        memory[key] = value = macro(*args)
+        value = macro(subject, *args)
+        memory[key] = (subject, value)
         return value
     return remembered
 
