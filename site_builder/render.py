@@ -53,6 +53,7 @@ def environment(site_dir: Path, serve_values: dict | None = None) -> jinja2.Envi
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # templates do not change during a build; serve makes a new environment when they do
     )
     env.globals.update(SERVE_DEFAULTS, **(serve_values or {}))
     env.globals["remembered"] = remembered_calls({})
