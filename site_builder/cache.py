@@ -19,7 +19,7 @@ from pathlib import Path
 
 from site_builder import __version__
 
-FORMAT = 3
+FORMAT = 4
 
 
 class Store:
@@ -72,6 +72,13 @@ class Store:
             tmp.write_bytes(hmac.new(key, body, hashlib.sha256).digest() + body)
             os.replace(tmp, self.root / f"{name}.pickle")
         except (OSError, pickle.PicklingError, TypeError, AttributeError):
+            pass
+
+    def discard(self, name: str) -> None:
+        """Remove the value stored as `name`, if any."""
+        try:
+            os.unlink(self.root / f"{name}.pickle")
+        except OSError:
             pass
 
 

@@ -7,9 +7,11 @@ entry is never used, and an empty Memo (a deleted cache) gives the same output, 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
-from dataclasses import dataclass, field, replace
+import zlib
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from site_builder import cache, workers
@@ -17,56 +19,139 @@ from site_builder.bodies import BodyRenderer
 from site_builder.frontmatter import MAX_FILE_BYTES
 
 
+FILE_SHARDS = BODY_SHARDS = 64
+
+
 @dataclass
 class Memo:
     """Caches between builds; each maps a digest-bearing key to a result."""
 
-    files: dict = field(default_factory=dict)  # display path -> (file digest, model or None, problems)
+    files: dict = field(default_factory=dict)  # display path -> (file digest, model or None, problems, body start)
     bodies: dict = field(default_factory=dict)  # body key -> Body
     pages: dict = field(default_factory=dict)  # output path -> (fingerprint, content digest)
     dirty: bool = False
+    saved: dict = field(default_factory=dict, repr=False)  # shard name -> its signature when loaded or saved
 
     @classmethod
     def load(cls, store: cache.Store) -> "Memo":
-        """The memo saved by the last build, or an empty one."""
-        saved = store.load("memo")
-        return saved if isinstance(saved, cls) else cls()
+        """The memo saved by the last build (the shards that are intact), or an empty one."""
+        memo = cls()
+        for name, part in (*_shard_names("files", FILE_SHARDS), *_shard_names("bodies", BODY_SHARDS), ("pages", "pages")):
+            saved = store.load(f"memo-{name}")
+            if isinstance(saved, dict):
+                getattr(memo, part).update(saved)
+                memo.saved[name] = _signature(part, saved)
+        return memo
 
     def save(self, store: cache.Store) -> None:
-        """Write the memo for the next build (only if something changed).
+        """Write the shards that changed since they were loaded (nothing when nothing changed).
 
-        Models are stored without their Markdown body: the next build reads each file anyway to
-        digest it, and takes the body back from those bytes, which halves the cache."""
-        if self.dirty:
-            self.dirty = False
-            files = {name: (digest, _without_body(model), problems) for name, (digest, model, problems) in self.files.items()}
-            store.save("memo", Memo(files, self.bodies, self.pages))
+        An edit changes a shard or two, so a warm build does not pickle the whole memo again. Any
+        mix of old and new shards (a build killed while saving) is still correct: every entry is
+        keyed by the digest of what it was made from."""
+        if not self.dirty:
+            return
+        self.dirty = False
+        for part, shards in (("files", FILE_SHARDS), ("bodies", BODY_SHARDS), ("pages", 1)):
+            for name, entries in _split(part, getattr(self, part), shards).items():
+                signature = _signature(part, entries)
+                if self.saved.get(name, {}) != signature:
+                    store.save(f"memo-{name}", _without_bodies(entries) if part == "files" else entries)
+                    self.saved[name] = signature
+        store.discard("memo")  # the single-file memo of older versions
 
 
-def _without_body(model):
-    return replace(model, body="") if getattr(model, "body", "") else model
+def _shard_names(part: str, shards: int):
+    return [(f"{part}-{i:02x}", part) for i in range(shards)]
 
 
-def _with_body(model, data: bytes):
-    """A model stored without its body, given back the body from its file's bytes."""
-    if model is None or model.body or not getattr(model, "body_line", 0):
+def _shard_of(part: str, key: str, shards: int) -> str:
+    """The shard holding a key: stable across runs (str hashes are not)."""
+    if shards == 1:
+        return part
+    return f"{part}-{zlib.crc32(key.encode('utf-8', 'surrogatepass')) % shards:02x}"
+
+
+def _split(part: str, entries: dict, shards: int) -> dict:
+    """Every shard's entries, empty shards included (so that emptying one is saved)."""
+    split = {name: {} for name, _ in _shard_names(part, shards)} if shards > 1 else {part: {}}
+    for key, value in entries.items():
+        split[_shard_of(part, key, shards)][key] = value
+    return split
+
+
+def _signature(part: str, entries: dict) -> dict:
+    """What determines a shard's saved bytes: a file entry is made from its digest, a body from its
+    key alone, and a page entry is two digests."""
+    if part == "files":
+        return {key: value[0] for key, value in entries.items()}
+    if part == "bodies":
+        return dict.fromkeys(entries)
+    return dict(entries)
+
+
+def _without_bodies(files: dict) -> dict:
+    """File entries without the Markdown bodies that can be cut again from the file's bytes:
+    the next build reads every file anyway to digest it, and the bodies are most of the memo."""
+    return {name: (digest, _with_field(model, "body", "") if start is not None else model, problems, start)
+            for name, (digest, model, problems, start) in files.items()}
+
+
+def _with_field(model, name: str, value):
+    """dataclasses.replace without running __init__ again (the model was checked when parsed): a
+    hundredth of the time, and a warm build does it for every file."""
+    copy = object.__new__(type(model))
+    copy.__dict__.update(model.__dict__)
+    copy.__dict__[name] = value
+    return copy
+
+
+def body_start(data: bytes, model) -> int | None:
+    """Where the model's body starts in its file's bytes, if the body is exactly their tail
+    (not after CRLF line ends, which the loader turns into LF); None when unknown or empty."""
+    body = getattr(model, "body", "")
+    if not body:
+        return None
+    tail = body.encode("utf-8", "surrogatepass")
+    return len(data) - len(tail) if data.endswith(tail) else None
+
+
+def _with_body(model, data: bytes, start: int | None):
+    """A model stored without its body, given back its body from its file's bytes."""
+    if start is None or model.body:
         return model
-    text = data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
-    body = "\n".join(text.split("\n")[model.body_line - 1:])  # as frontmatter.split_front_matter cuts it
-    return replace(model, body=body) if body else model
+    return _with_field(model, "body", data[start:].decode("utf-8", "surrogatepass"))
 
 
-def read_bytes(path: Path) -> bytes | None:
+def read_bytes(path) -> bytes | None:
     """A file's bytes (at most the loader's limit), or None if it cannot be read (the loader will say why).
 
-    Bounded and regular files only: a committed symlink to /dev/zero must not be read forever."""
+    Bounded and regular files only: a committed symlink to /dev/zero must not be read forever (and
+    O_NONBLOCK keeps a FIFO from blocking the open)."""
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            return None
-        with open(path, "rb") as handle:
-            return handle.read(MAX_FILE_BYTES + 1)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
         return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        data = os.read(fd, min(st.st_size, MAX_FILE_BYTES) + 1)
+        if len(data) == st.st_size:
+            return data  # the whole file in one read, as a regular file's read gives it
+        chunks = [data]
+        while (left := MAX_FILE_BYTES + 1 - sum(map(len, chunks))) > 0 and (chunk := os.read(fd, left)):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def file_digest(data: bytes) -> bytes:
+    """The digest a file entry is keyed by."""
+    return hashlib.blake2b(data, digest_size=16).digest()
 
 
 def _parse(shared, paths):
@@ -78,18 +163,19 @@ def parse_files(memo: Memo, loader, site: Path, site_label: str, paths: list[Pat
                 pool=workers.INLINE) -> list:
     """[(model or None, problems)] for each path: from the memo when the bytes are unchanged."""
     datas = [read_bytes(p) for p in paths]
-    keys = [(display(p), None if data is None else cache.digest(data)) for p, data in zip(paths, datas)]
+    keys = [(display(p), None if data is None else file_digest(data)) for p, data in zip(paths, datas)]
     missing = [i for i, (name, digest) in enumerate(keys) if digest is None or memo.files.get(name, (None,))[0] != digest]
     fresh = pool.run(_parse, (loader, site, site_label), [paths[i] for i in missing])
     for i, (model, problems) in zip(missing, fresh):
-        memo.files[keys[i][0]] = (keys[i][1], model, tuple(problems))
+        data = datas[i]
+        memo.files[keys[i][0]] = (keys[i][1], model, tuple(problems), None if data is None else body_start(data, model))
         memo.dirty = True
     results = []
     for (name, _), data in zip(keys, datas):
-        digest, model, problems = memo.files[name]
-        if model is not None and not model.body and data is not None:
-            model = _with_body(model, data)
-            memo.files[name] = (digest, model, problems)
+        digest, model, problems, start = memo.files[name]
+        if start is not None and not model.body:
+            model = _with_body(model, data, start)
+            memo.files[name] = (digest, model, problems, start)
         results.append((model, problems))
     return results
 

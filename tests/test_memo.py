@@ -1,0 +1,110 @@
+"""The memo saved between builds: sharded, written only where it changed, never trusted blindly."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import sys
+import threading
+from pathlib import Path
+
+from site_builder import cache, memo
+from site_builder.build import build
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+import corpus  # noqa: E402
+
+
+def tree(root: Path) -> dict[str, str]:
+    """Every file under root with the digest of its bytes."""
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def shards(site: Path) -> dict[str, tuple]:
+    """Each memo shard file with what changes when it is written again."""
+    found = {}
+    for path in (site / ".cache" / "site-builder").glob("memo-*.pickle"):
+        st = os.stat(path)
+        found[path.name] = (st.st_ino, st.st_mtime_ns, st.st_size)
+    return found
+
+
+def plain(site: Path, tmp: Path) -> dict:
+    """The output of an uncached build of a copy of the site."""
+    copy = tmp / "plain"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(site, copy, ignore=shutil.ignore_patterns("output", ".cache"))
+    build(copy, use_cache=False)
+    return tree(copy / "output")
+
+
+def test_an_unchanged_build_rewrites_no_shard_and_an_edit_only_a_few(tmp_path):
+    site = corpus.write_site(tmp_path / "site", 120, seed=11, actors=20, tags=6)
+    build(site)
+    first = shards(site)
+    assert "memo-pages.pickle" in first and memo.FILE_SHARDS < len(first) <= memo.FILE_SHARDS + memo.BODY_SHARDS + 1
+    build(site)
+    assert shards(site) == first
+    event = sorted((site / "content" / "events").rglob("*.md"))[10]
+    event.write_text(event.read_text() + "\nOne more sentence.\n")
+    build(site)
+    rewritten = [name for name, key in shards(site).items() if first[name] != key]
+    assert "memo-pages.pickle" in rewritten and 3 <= len(rewritten) <= 4  # its file, its body (old and new), pages
+    assert tree(site / "output") == plain(site, tmp_path)
+
+
+def test_a_broken_shard_costs_only_its_entries(tmp_path):
+    site = corpus.write_site(tmp_path / "site", 60, seed=12, actors=10, tags=4)
+    build(site)
+    expected = tree(site / "output")
+    store = cache.Store(site / ".cache" / "site-builder")
+    whole = memo.Memo.load(store)
+    broken = site / ".cache" / "site-builder" / "memo-files-00.pickle"
+    broken.write_bytes(broken.read_bytes()[:-10])
+    partial = memo.Memo.load(store)
+    lost = {name for name in whole.files if memo._shard_of("files", name, memo.FILE_SHARDS) == "files-00"}
+    assert lost and partial.files.keys() == whole.files.keys() - lost
+    assert partial.bodies.keys() == whole.bodies.keys()
+    build(site)
+    assert tree(site / "output") == expected
+    assert memo.Memo.load(store).files.keys() == whole.files.keys()  # the broken shard was written again
+
+
+def test_bodies_come_back_from_the_files_bytes_crlf_and_bom_included(tmp_path):
+    site = corpus.write_site(tmp_path / "site", 30, seed=13, actors=6, tags=3)
+    events = sorted((site / "content" / "events").rglob("*.md"))
+    crlf, bom = events[0], events[1]
+    crlf.write_bytes(crlf.read_bytes().replace(b"\n", b"\r\n"))
+    bom.write_bytes(b"\xef\xbb\xbf" + bom.read_bytes() + "\nNaïve wörds ✓ and more.\n".encode())
+    build(site)
+    build(site)  # every body from the memo and the files' bytes
+    assert tree(site / "output") == plain(site, tmp_path)
+    store = cache.Store(site / ".cache" / "site-builder")
+    loaded = memo.Memo.load(store)
+    stored = {name.split("|", 1)[1]: entry for name, entry in loaded.files.items()}
+    crlf_entry = stored[crlf.relative_to(site).as_posix()]
+    assert crlf_entry[3] is None and crlf_entry[1].body  # CRLF: the body is kept, not cut from the bytes
+    bom_entry = stored[bom.relative_to(site).as_posix()]
+    assert bom_entry[3] is not None and bom_entry[1].body == ""  # stored without its body
+    model = memo._with_body(bom_entry[1], bom.read_bytes(), bom_entry[3])
+    assert model.body and bom.read_bytes().decode("utf-8-sig").endswith(model.body)
+
+
+def test_read_bytes_refuses_what_is_not_a_regular_file(tmp_path):
+    fifo = tmp_path / "pipe.md"
+    os.mkfifo(fifo)
+    result = []
+    reader = threading.Thread(target=lambda: result.append(memo.read_bytes(fifo)), daemon=True)
+    reader.start()
+    reader.join(10)
+    assert result == [None]  # answered at once: opening a FIFO must not wait for a writer
+    assert memo.read_bytes(tmp_path) is None
+    assert memo.read_bytes(tmp_path / "missing.md") is None
+    big = tmp_path / "big.md"
+    big.write_bytes(b"x" * (memo.MAX_FILE_BYTES + 5000))
+    assert len(memo.read_bytes(big)) == memo.MAX_FILE_BYTES + 1  # enough for the loader to say it is too large
+    small = tmp_path / "small.md"
+    small.write_bytes(b"---\ntitle: x\n---\nbody\n")
+    assert memo.read_bytes(small) == small.read_bytes()
