@@ -25,6 +25,9 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 _YAML_TAG = "tag:yaml.org,2002:"
 _PLAIN_TAGS = {"str", "int", "float", "bool", "null", "timestamp", "value"}
 _NULLS = {"", "~", "null", "Null", "NULL"}
+_STR = _YAML_TAG + "str"
+_COLLECTION_TAGS = {_YAML_TAG + "seq", _YAML_TAG + "map", _YAML_TAG + "omap"}
+_OTHER_BREAKS = re.compile("[\r\x85\u2028\u2029]")  # line breaks to PyYAML, not to editors
 # Characters that XML 1.0 and HTML forbid; a file or a YAML escape ("\x01", "\ud800") must not smuggle them in.
 _FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
@@ -99,10 +102,12 @@ class _Lines:
 
     def __init__(self, source: str, first_line: int):
         self.source = source
-        self.newlines = [m.start() for m in re.finditer("\n", source)]
         self.first_line = first_line
+        self.newlines = None  # found when first needed: most files never need them
 
     def __call__(self, index: int) -> int:
+        if self.newlines is None:
+            self.newlines = [m.start() for m in re.finditer("\n", self.source)]
         return self.first_line + bisect.bisect_left(self.newlines, index)
 
     def first_alias(self) -> int | None:
@@ -133,7 +138,7 @@ def parse_yaml(source: str, display: str, first_line: int = 1, field: str = "fro
     """Parse YAML into YMap/YList/str/None values, or return problems."""
     line_at = _Lines(source, first_line)
     try:
-        node = yaml.compose(source, Loader=_Loader)
+        node = yaml.compose(source, Loader=_Composer)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = line_at(mark.index) if mark else first_line
@@ -148,7 +153,7 @@ def parse_yaml(source: str, display: str, first_line: int = 1, field: str = "fro
         empty.line, empty.key_lines = first_line, {}
         return empty, []
     try:
-        return _convert(node, line_at, set()), []
+        return _Converter(source, line_at).convert(node), []
     except _Refused as refused:
         return None, [Problem(display, refused.line, refused.field or field, refused.message)]
     except RecursionError:
@@ -159,41 +164,106 @@ def _one_line(message) -> str:
     return " ".join(str(message).split()) or "syntax error"
 
 
-def _convert(node, line_at, seen: set):
-    """Turn a composed node into plain values, refusing aliases, tags, duplicates and control characters."""
-    line = line_at(node.start_mark.index)
-    if id(node) in seen:  # composing gave the aliased node itself; its line is the anchor's, so find the alias
-        raise _Refused(line_at.first_alias() or line, "YAML anchors and aliases (&, *) are not allowed (write the value out)")
-    seen.add(id(node))
-    tag = node.tag
-    if isinstance(node, yaml.ScalarNode):
-        if not tag.startswith(_YAML_TAG) or tag[len(_YAML_TAG):] not in _PLAIN_TAGS:
-            raise _Refused(line, f"the YAML tag {tag} is not allowed (plain values only)")
-        bad = _FORBIDDEN.search(node.value)
-        if bad:
-            raise _Refused(line, f"the character {_codepoint(bad.group())} is not allowed (only printable text)")
-        if not node.style and node.value in _NULLS:  # plain style is None in PyYAML, '' in libyaml
+class _Composer(_Loader):
+    """libyaml's composer without PyYAML's implicit typing, which is wasted here: every type it gives a
+    plain value (bool, int, timestamp...) is accepted and kept as text. Only a plain value starting
+    with `<`, `!`, `&` or `*` can be given a tag we refuse (`<<` is a merge key), so those still go
+    through PyYAML's resolver. No path resolvers are registered, so descending does nothing."""
+
+    def resolve(self, kind, value, implicit):
+        """The tag of a node that was written without one."""
+        if kind is yaml.ScalarNode and not (implicit[0] and value and value[0] in "<!&*"):
+            return _STR
+        return super().resolve(kind, value, implicit)
+
+    def descend_resolver(self, current_node, current_index):
+        """Nothing to track: no path resolvers."""
+
+    def ascend_resolver(self):
+        """Nothing to track: no path resolvers."""
+
+
+class _Converter:
+    """Turns composed nodes into plain values, refusing aliases, tags, duplicates and control characters.
+
+    The checks a file cannot need are skipped: with no `&` there are no anchors to alias; with no
+    forbidden character in the source only a double-quoted escape can make one; and with no line
+    break but `\n` PyYAML's own line numbers are the editor's."""
+
+    def __init__(self, source: str, line_at: _Lines):
+        self.line_at, self.first = line_at, line_at.first_line
+        self.exact = _OTHER_BREAKS.search(source) is None
+        self.seen = set() if "&" in source else None
+        self.check_all = _FORBIDDEN.search(source) is not None
+
+    def line(self, node) -> int:
+        """The file line where a node starts."""
+        mark = node.start_mark
+        return self.first + mark.line if self.exact else self.line_at(mark.index)
+
+    def convert(self, node):
+        """A scalar, sequence or mapping node as str/None, YList or YMap."""
+        if type(node) is yaml.ScalarNode:
+            return self.scalar(node)
+        line = self.line(node)
+        if self.seen is not None:
+            self.unseen(node, line)
+        if node.tag not in _COLLECTION_TAGS:
+            raise _Refused(line, f"the YAML tag {node.tag} is not allowed (plain values only)")
+        if type(node) is yaml.SequenceNode:
+            return self.sequence(node, line)
+        return self.mapping(node, line)
+
+    def unseen(self, node, line: int) -> None:
+        """Refuse a node met before: composing gave the aliased node itself."""
+        if id(node) in self.seen:  # its line is the anchor's, so find the alias
+            raise _Refused(self.line_at.first_alias() or line, "YAML anchors and aliases (&, *) are not allowed (write the value out)")
+        self.seen.add(id(node))
+
+    def scalar(self, node):
+        """The text of a scalar, or None for a plain null."""
+        if self.seen is not None:
+            self.unseen(node, self.line(node))
+        tag, value, style = node.tag, node.value, node.style
+        if tag != _STR and (not tag.startswith(_YAML_TAG) or tag[len(_YAML_TAG):] not in _PLAIN_TAGS):
+            raise _Refused(self.line(node), f"the YAML tag {tag} is not allowed (plain values only)")
+        if style == '"' or self.check_all:
+            bad = _FORBIDDEN.search(value)
+            if bad:
+                raise _Refused(self.line(node), f"the character {_codepoint(bad.group())} is not allowed (only printable text)")
+        if not style and value in _NULLS:  # plain style is None in PyYAML, '' in libyaml
             return None
-        return node.value
-    if tag not in (_YAML_TAG + "seq", _YAML_TAG + "map", _YAML_TAG + "omap"):
-        raise _Refused(line, f"the YAML tag {tag} is not allowed (plain values only)")
-    if isinstance(node, yaml.SequenceNode):
-        result = YList(_convert(item, line_at, seen) for item in node.value)
-        result.line, result.item_lines = line, [line_at(i.start_mark.index) for i in node.value]
+        return value
+
+    def sequence(self, node, line: int) -> YList:
+        """A YList that knows each item's line."""
+        scalar, convert, items = self.scalar, self.convert, node.value
+        result = YList([scalar(i) if type(i) is yaml.ScalarNode else convert(i) for i in items])
+        if self.exact:
+            first = self.first
+            result.item_lines = [first + i.start_mark.line for i in items]
+        else:
+            result.item_lines = [self.line(i) for i in items]
+        result.line = line
         return result
-    result = YMap()
-    result.line, result.key_lines = line, {}
-    for key_node, value_node in node.value:
-        key_line = line_at(key_node.start_mark.index)
-        if not isinstance(key_node, yaml.ScalarNode):
-            raise _Refused(key_line, "a key must be a plain name, not a list or mapping")
-        _convert(key_node, line_at, seen)  # refuses an alias, a tag or a control character in a key
-        key = key_node.value
-        if key in result.key_lines:
-            raise _Refused(key_line, f"is written twice (first on line {result.key_lines[key]}; keep one)", key)
-        result.key_lines[key] = key_line
-        result[key] = _convert(value_node, line_at, seen)
-    return result
+
+    def mapping(self, node, line: int) -> YMap:
+        """A YMap that knows each key's line; a key twice is refused."""
+        result = YMap()
+        result.line, key_lines = line, {}
+        result.key_lines = key_lines
+        exact, first, scalar, convert = self.exact, self.first, self.scalar, self.convert
+        for key_node, value_node in node.value:
+            key_line = first + key_node.start_mark.line if exact else self.line(key_node)
+            if type(key_node) is not yaml.ScalarNode:
+                raise _Refused(key_line, "a key must be a plain name, not a list or mapping")
+            scalar(key_node)  # refuses an alias, a tag or a control character in a key
+            key = key_node.value
+            if key in key_lines:
+                raise _Refused(key_line, f"is written twice (first on line {key_lines[key]}; keep one)", key)
+            key_lines[key] = key_line
+            result[key] = scalar(value_node) if type(value_node) is yaml.ScalarNode else convert(value_node)
+        return result
 
 
 def read_document(path, display: str, required: bool = True):
