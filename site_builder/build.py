@@ -16,6 +16,8 @@ from site_builder import __version__, cache, content, index, output, pages, rend
 from site_builder.bodies import Body, link_line
 from site_builder.errors import ContentError, Problem, UsageError, fail_if_errors
 from site_builder.memo import Memo, forget_missing, parse_files, render_texts
+from site_builder.dates import PartialDate
+from site_builder.fingerprints import Fingerprints
 from site_builder.model import Actor, Event
 
 
@@ -158,14 +160,14 @@ class PageStream:
             raise ContentError(list(self.problems.values()))
 
 
-SHARED = (views.Card, Body, Event, Actor)  # values many pages are made from: each is digested once
+SHARED = (views.Card, Body, Event, Actor, PartialDate)  # values many pages are made from: each is digested once
 
 
 def changed_pages(memo: Memo, salt: str, vouched: dict):
     """A render_pages that keeps pages whose inputs and output file are unchanged (spare.Keep)
     and leaves the others to be made and rendered as they are written (spare.Deferred)."""
     def render_pages(env, plan):
-        prints = cache.Fingerprints(cache.digest(salt, pickle.dumps(plan.common, protocol=5)), SHARED)
+        prints = Fingerprints(cache.digest(salt, pickle.dumps(plan.common, protocol=5)), SHARED)
         marks = {r.path: prints.of(r.path, (r.make, r.inputs)) for r in plan.recipes}
         kept = {}
         for recipe in plan.recipes:

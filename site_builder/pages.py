@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from site_builder import claim_pages, source_pages
+from site_builder.fingerprints import Many
 from site_builder.views import (Link, STATUS_NOTES, axis_of_counts, describe_date, event_jsonld, group_by_year, make_card,
                                 month_anchor, month_counts, overview_axis, search_record)
 from site_builder.timelinejs import export as timelinejs_json
@@ -101,10 +102,9 @@ def ordered(site, slugs=None):
     return list(reversed(events)) if site.settings.order == "newest-first" else list(events)
 
 
-def entries(site, cards, slugs=None) -> tuple:
-    """(card, date) of the events (all, or those named) in chronological order: what lists group."""
-    events = site.events if slugs is None else [site.by_slug[s] for s in slugs]
-    return tuple((cards[e.slug], e.date) for e in events)
+def entries(site, cards, slugs=None) -> Many:
+    """Cards of the events (all, or those named) in chronological order: what lists group."""
+    return Many(cards[e.slug] for e in site.events) if slugs is None else Many(cards[s] for s in slugs)
 
 
 def in_site_order(common, chronological) -> list:
@@ -116,10 +116,10 @@ def make_listing(path, common, template, context, chronological, overview) -> Pa
     """A page listing events by year and month (an actor, a tag, a claim, a source), made when needed."""
     values = {**common, **context, "years": group_by_year(in_site_order(common, chronological), common["url"])}
     if overview:
-        values["overview"] = overview_axis([date for _, date in chronological], local_link)
+        values["overview"] = overview_axis([card.date for card in chronological], local_link)
     if "first" in context:
-        values["first"] = chronological[0][0] if chronological else None
-        values["last"] = chronological[-1][0] if chronological else None
+        values["first"] = chronological[0] if chronological else None
+        values["last"] = chronological[-1] if chronological else None
     return Page(path, template, values)
 
 
@@ -157,19 +157,19 @@ def chronology_pages(site, cards, url):
     """index.html and one page per year."""
     by_year: dict[int, list] = {}
     for event in site.events:
-        by_year.setdefault(event.date.year, []).append((cards[event.slug], event.date))
+        by_year.setdefault(event.date.year, []).append(cards[event.slug])
     years = sorted(by_year)
     year_links = [Link(str(y), url(f"years/{y}/"), str(y), str(len(by_year[y]))) for y in years]
     in_order = years[::-1] if site.settings.order == "newest-first" else years
     shown = sorted(ordered(site)[:FRONT_PAGE_LIMIT], key=lambda e: e.sort_key)
-    front = tuple((cards[e.slug], e.date) for e in shown)
+    front = Many(cards[e.slug] for e in shown)
     found = filters(site, cards)
     counts = month_counts(e.date for e in site.events)
     yield Recipe("index.html", make_index, (front, tuple(year_links), len(site.events), found, counts))
     for year in years:
         others = tuple(str(y) for y in in_order if y != year)
         yield Recipe(f"years/{year}/index.html", make_year,
-                     (tuple(by_year[year]), tuple(year_links), len(site.events), found, others))
+                     (Many(by_year[year]), tuple(year_links), len(site.events), found, others))
 
 
 def make_index(path, common, front, year_links, total, found, counts) -> Page:
@@ -183,7 +183,7 @@ def make_index(path, common, front, year_links, total, found, counts) -> Page:
         **common, "page_title": "", "years": years, "year_links": list(year_links), "total": total,
         "shown": len(front), "filters": found,
         "search": {**search, "load": [link.slug for link in in_site_order(common, year_links) if int(link.slug) not in complete]},
-        "overview": axis_of_counts(counts, front_link(url, month_counts(date for _, date in front), counts))})
+        "overview": axis_of_counts(counts, front_link(url, month_counts(card.date for card in front), counts))})
 
 
 def make_year(path, common, chronological, year_links, total, found, others) -> Page:
@@ -193,7 +193,7 @@ def make_year(path, common, chronological, year_links, total, found, others) -> 
     return Page(path, "year.html", {
         **common, "page_title": str(year.year), "year": year, "year_links": list(year_links), "total": year.count,
         "search": {**search, "load": list(others)},
-        "overview": overview_axis([date for _, date in chronological], local_link)})
+        "overview": overview_axis([card.date for card in chronological], local_link)})
 
 
 def local_link(year, month):
@@ -254,7 +254,7 @@ def actor_pages(site, cards, bodies, url):
     for actor in site.actors.values():
         yield actor_page(site, actor, cards, bodies, url)
         yield Recipe(f"actors/{actor.slug}/timeline.json", make_actor_timeline,
-                     (actor, tuple(cards[s] for s in site.actor_events[actor.slug])))
+                     (actor, Many(cards[s] for s in site.actor_events[actor.slug])))
 
 
 def actor_page(site, actor, cards, bodies, url) -> Recipe:
@@ -295,7 +295,7 @@ def tag_pages(site, cards, url):
 def feed_items(site, slugs, cards, bodies) -> tuple:
     """(card, body, event) of the newest events, for an Atom feed."""
     events = sorted((site.by_slug[s] for s in slugs), key=lambda e: e.sort_key, reverse=True)[:FEED_LIMIT]
-    return tuple((cards[e.slug], bodies[e.slug], e) for e in events)
+    return Many((cards[e.slug], bodies[e.slug], e) for e in events)
 
 
 def feed_entry(card, body, event, url) -> dict:
@@ -329,9 +329,9 @@ def feeds_and_data(site, cards, bodies, url):
     for actor in site.actors.values():
         yield Recipe(f"actors/{actor.slug}/feed.xml", make_feed, (f"{actor.name} — {site.settings.title}",
                      feed_items(site, site.actor_events[actor.slug], cards, bodies)))
-    listed = tuple((e, cards[e.slug], site.stances.get(e.slug, ())) for e in site.events)
+    listed = Many((e, cards[e.slug], site.stances.get(e.slug, ())) for e in site.events)
     yield Recipe("events.json", make_events_json, (listed,))
-    yield Recipe("timelinejs.json", make_timelinejs, (tuple((e, cards[e.slug]) for e in site.events),))
+    yield Recipe("timelinejs.json", make_timelinejs, (Many((e, cards[e.slug]) for e in site.events),))
     yield from search_pages(site, cards)
     yield ready_text(".nojekyll", "")
 
@@ -347,7 +347,7 @@ def search_pages(site, cards):
     for event in ordered(site):
         by_year.setdefault(event.date.year, []).append(cards[event.slug])
     for year, year_cards in sorted(by_year.items()):
-        yield Recipe(f"search/{year}.json", make_search, (year, tuple(year_cards)))
+        yield Recipe(f"search/{year}.json", make_search, (year, Many(year_cards)))
 
 
 def make_search(path, common, year, year_cards) -> Page:

@@ -53,6 +53,7 @@ class Card:
     summary: str
     source_count: int
     draft: bool
+    date: PartialDate  # what lists group it by
 
     @property
     def data_actors(self) -> str:
@@ -92,6 +93,7 @@ def make_card(event: Event, site, url, summary: str) -> Card:
         summary=summary,
         source_count=len(event.sources),
         draft=event.draft,
+        date=event.date,
     )
 
 
@@ -115,11 +117,11 @@ class Year:
     months: tuple[Month, ...]
 
 
-def group_by_year(cards_and_dates, url) -> tuple[Year, ...]:
-    """Group (card, date) pairs, already in order, into years and months."""
+def group_by_year(cards, url) -> tuple[Year, ...]:
+    """Group cards, already in order, into years and months."""
     years: dict[int, dict[int, list]] = {}
-    for card, date in cards_and_dates:
-        years.setdefault(date.year, {}).setdefault(date.month or 0, []).append(card)
+    for card in cards:
+        years.setdefault(card.date.year, {}).setdefault(card.date.month or 0, []).append(card)
     result = []
     for year, months in years.items():
         groups = tuple(

@@ -1,0 +1,68 @@
+"""Fingerprints of what each page is made from: equal inputs give equal fingerprints, across runs.
+
+Inputs are pickled (fast, in C) only to be hashed, never stored or loaded; a value that pickles
+differently from run to run merely costs a re-render, never a wrong page. Values of the shared
+types (cards, bodies, events, dates) appear in many pages' inputs: each is hashed once and pickled
+as its digest. A `Many` (the events a list shows) is hashed from its items' digests, each item
+hashed once however many lists hold it.
+
+Digests are remembered by object id for one pass over one plan: every input is held by the plan
+for the whole pass, so no id can be reused by another object meanwhile.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import pickle
+
+
+class Many(tuple):
+    """A tuple of items that many pages' inputs share (cards, (card, date) pairs...)."""
+
+    __slots__ = ()
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+class Fingerprints:
+    """One pass of fingerprinting over a plan, with the salt every page depends on (version, templates, settings)."""
+
+    def __init__(self, salt: str, shared_types=()):
+        self.salt = salt
+        self.digests: dict[int, str] = {}
+        self.shared = frozenset(shared_types)
+        self.table = {cls: self._reduce_shared for cls in shared_types}
+        self.table[Many] = self._reduce_many
+
+    def pickled(self, value) -> bytes:
+        """The value pickled, shared values and Many replaced by their digests."""
+        buffer = io.BytesIO()
+        pickler = pickle.Pickler(buffer, protocol=5)
+        pickler.dispatch_table = self.table
+        pickler.dump(value)
+        return buffer.getvalue()
+
+    def digest_of(self, item) -> str:
+        """An item's digest, computed once per pass (a shared value's from its own bytes alone)."""
+        found = self.digests.get(id(item))
+        if found is None:
+            data = pickle.dumps(item, protocol=5) if type(item) in self.shared else self.pickled(item)
+            found = self.digests[id(item)] = _digest(data)
+        return found
+
+    def _reduce_shared(self, obj):
+        return str, (self.digest_of(obj),)
+
+    def _reduce_many(self, obj):
+        return str, ("many:" + _digest(" ".join([self.digest_of(item) for item in obj]).encode()),)
+
+    def of(self, path: str, value) -> str:
+        """The fingerprint of what the file at path is made from ('' if it cannot be pickled: always make it)."""
+        try:
+            data = self.pickled(value)
+        except (pickle.PicklingError, TypeError, AttributeError):
+            return ""
+        return _digest(b"\0".join((self.salt.encode(), path.encode(), data)))
