@@ -186,6 +186,30 @@ def test_symlink_out_of_the_site_is_refused(scratch, tmp_path):
     assert load(scratch)[1] == ["content/events/leak.md:1: file: is a link to a file outside the site (copy it in instead)"]
 
 
+def test_links_inside_the_site_are_followed_and_broken_ones_reported(scratch, tmp_path):
+    scratch.write("content/shared/kept.md", event_text(title="Kept"))
+    (scratch.root / "content/events").mkdir(parents=True)
+    (scratch.root / "content/events/linked.md").symlink_to("../shared/kept.md")
+    (scratch.root / "content/events/a.md").symlink_to("b.md")  # a loop
+    (scratch.root / "content/events/b.md").symlink_to("a.md")
+    (scratch.root / "content/events/gone.md").symlink_to("../shared/missing.md")
+    (scratch.root / "content/events/away.md").symlink_to(tmp_path / "nowhere.md")
+    loaded, problems = load(scratch)
+    assert [e.title for e in loaded.events] == ["Kept"]
+    assert problems == ["content/events/a.md:1: file: cannot be read: Too many levels of symbolic links",
+                        "content/events/away.md:1: file: is a link to a file outside the site (copy it in instead)",
+                        "content/events/b.md:1: file: cannot be read: Too many levels of symbolic links",
+                        "content/events/gone.md:1: file: cannot be read: No such file or directory"]
+
+
+def test_the_order_of_files_is_by_their_path(scratch):
+    for name in ("b.md", "a-b.md", "a/z.md", "a.md", "A.md", "a_b/c.md"):
+        scratch.write(f"content/events/{name}", event_text(title=name))
+    assert [e.path for e in content.load_events(scratch.root, "")[0]] == [
+        "content/events/A.md", "content/events/a-b.md", "content/events/a.md", "content/events/a/z.md",
+        "content/events/a_b/c.md", "content/events/b.md"]
+
+
 def test_actor_file(scratch):
     scratch.write("content/actors/mark-rutte.md", """\
         ---
