@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import io
 import os
 import pickle
 import secrets
@@ -89,37 +88,6 @@ def digest(*parts) -> str:
         h.update(part if isinstance(part, bytes) else str(part).encode("utf-8", "surrogatepass"))
         h.update(b"\0")
     return h.hexdigest()
-
-
-class Fingerprints:
-    """Stable digests of what pages are made from: equal values give equal fingerprints across runs.
-
-    The value is pickled (fast, in C) only to be hashed, never stored or loaded; a value that
-    pickles differently from run to run merely costs a re-render, never a wrong page. Values of
-    `shared_types` appear on many pages: each is hashed once (by identity: they live all build) and
-    pickled as its digest, through a dispatch table so that other objects pay nothing for it."""
-
-    def __init__(self, salt: str, shared_types=()):
-        self.salt = salt
-        self.digests: dict[int, str] = {}
-        self.table = {cls: self._reduce_shared for cls in shared_types}
-
-    def _reduce_shared(self, obj):
-        found = self.digests.get(id(obj))
-        if found is None:
-            found = self.digests[id(obj)] = digest(pickle.dumps(obj, protocol=5))
-        return str, (found,)
-
-    def of(self, path: str, value) -> str:
-        """The fingerprint of what the file at path is made from: same fingerprint, same bytes."""
-        buffer = io.BytesIO()
-        pickler = pickle.Pickler(buffer, protocol=5)
-        pickler.dispatch_table = self.table
-        try:
-            pickler.dump(value)
-        except (pickle.PicklingError, TypeError, AttributeError):
-            return ""  # unpicklable: always make it afresh
-        return digest(self.salt, path, buffer.getvalue())
 
 
 def tree_digest(folders) -> str:
