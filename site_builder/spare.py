@@ -136,7 +136,10 @@ def remove_extra(root: Path, keep: set[str]) -> None:
 
 
 def update_spare(spare: Path, output: Path, files: dict, manifests: dict) -> dict:
-    """Make spare hold exactly `files`, writing only what differs; return its new manifest."""
+    """Make spare hold exactly `files`, writing only what differs; return its new manifest.
+
+    Bytes that output already holds are hard-linked from it, so that after a build with no change
+    both trees hold the same files and the manifests need not be written again."""
     spare.mkdir(parents=True, exist_ok=True)
     old_out, old_spare, new = manifests.get("output", {}), manifests.get("spare", {}), {}
     root, out_root = os.fspath(spare) + os.sep, os.fspath(output) + os.sep
@@ -145,16 +148,19 @@ def update_spare(spare: Path, output: Path, files: dict, manifests: dict) -> dic
         data = files[relative]
         if isinstance(data, Deferred):
             data = data.produce()
-        digest = data.digest if isinstance(data, Keep) else digest_of(encode(data))
+        payload = None if isinstance(data, Keep) else encode(data)
+        digest = data.digest if payload is None else digest_of(payload)
+        in_output = payload is not None and trusted(old_out, out_root, relative, digest)
         entry, key = old_spare.get(relative), found.get(relative)
-        if not (entry and key and entry[0] == digest and entry[1:] == key):
+        fresh = entry and key and entry[0] == digest and entry[1:] == key
+        if not fresh or in_output and key[2] != old_out[relative][3]:
             inside_tree(relative)
-            if isinstance(data, Keep):
-                if not trusted(old_out, out_root, relative, digest):
-                    raise LookupError(relative)  # the caller must render it after all
+            if payload is None and not trusted(old_out, out_root, relative, digest):
+                raise LookupError(relative)  # the caller must render it after all
+            if payload is None or in_output:
                 replace_file(root + relative, link_from=out_root + relative)
             else:
-                replace_file(root + relative, encode(data))
+                replace_file(root + relative, payload)
             key = stat_key(root + relative)
         new[relative] = [digest, *key]
     return new
@@ -221,7 +227,8 @@ class SpareTree:
         own changes: serve wants that; a one-off build need not pay for it."""
         if not self.usable():
             raise OSError("no spare tree on this filesystem")
-        before = {rel: entry[0] for rel, entry in self.manifests.get("output", {}).items()}
+        loaded = self.manifests
+        before = {rel: entry[0] for rel, entry in loaded.get("output", {}).items()}
         new = update_spare(self.spare, self.output, files, self.manifests)
         check_sources(files)  # a page that failed to render: leave output alone (the spare is not served)
         if self.output.exists():
@@ -234,7 +241,8 @@ class SpareTree:
         if mirror:
             keep = {rel: Keep(entry[0]) for rel, entry in new.items()}
             self.manifests["spare"] = update_spare(self.spare, self.output, keep, self.manifests)
-        save_manifests(self.manifest_path, self.manifests["output"], self.manifests["spare"])
+        if self.manifests != loaded:  # unchanged when both trees hold the same files, linked
+            save_manifests(self.manifest_path, self.manifests["output"], self.manifests["spare"])
         return tuple(sorted(rel for rel in before.keys() | new.keys() if before.get(rel) != (new.get(rel) or [None])[0]))
 
 

@@ -105,3 +105,18 @@ def test_a_manifest_from_another_version_or_broken_is_ignored(published):
                  json.dumps({"version": spare.MANIFEST_VERSION, "output": []})):
         published.manifest_path.write_text(text)
         assert spare.load_manifests(published.manifest_path) == {}
+
+
+def test_bytes_output_already_holds_are_shared_and_the_manifest_left_alone(tmp_path):
+    tree_ = spare.SpareTree(tmp_path / "output", tmp_path / ".cache")
+    files = {"static/site.css": b"body{}", "index.html": "home", ".nojekyll": ""}
+    tree_.publish(files)
+    tree_.publish(files)
+    tree_.publish(files)  # the spare's own copies are replaced by links to output's
+    manifest = os.stat(tree_.manifest_path)
+    changed = tree_.publish(files)
+    assert changed == ()
+    assert os.stat(tree_.manifest_path).st_ino == manifest.st_ino  # not written again (a write replaces it)
+    for rel in files:
+        assert os.lstat(tree_.output / rel).st_ino == os.lstat(tree_.spare / rel).st_ino
+    assert tree(tree_.output) == {".nojekyll": b"", "index.html": b"home", "static/site.css": b"body{}"}
