@@ -7,12 +7,15 @@ import html
 import re
 from collections import Counter
 from dataclasses import dataclass
+from importlib.metadata import version
 from urllib.parse import unquote, urlsplit
 
 import nh3
 from cmarkgfm import _cmark
 from cmarkgfm.cmark import Options
 
+# Part of every cached body's key: raise the revision whenever a change here alters the HTML of a body.
+RENDERER = f"cmark-gfm {version('cmarkgfm')}, nh3 {version('nh3')}, bodies.py revision 1"
 MAX_BODY_CHARS = 200_000
 # html5ever (inside nh3) slows quadratically with nesting: 99,000 nested quotes take 80 s to sanitise.
 MAX_NESTING = 50  # lists and quotes a line of Markdown may open

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from site_builder import cache, workers
-from site_builder.bodies import BodyRenderer
+from site_builder.bodies import RENDERER, BodyRenderer
 from site_builder.frontmatter import MAX_FILE_BYTES
 
 
@@ -195,7 +195,7 @@ def _render(renderer_args, texts):
 def render_texts(memo: Memo, texts: list[str], base_path: str, unsafe_html: bool, unlinked: frozenset,
                  pool=workers.INLINE) -> list:
     """The Body of each Markdown text, rendering only those not in the memo."""
-    settings_key = cache.digest(base_path, unsafe_html, *sorted(map(repr, unlinked)))
+    settings_key = cache.digest(RENDERER, base_path, unsafe_html, *sorted(map(repr, unlinked)))
     keys = [cache.digest(settings_key, text) for text in texts]
     todo = sorted({key: text for key, text in zip(keys, texts) if key not in memo.bodies}.items())
     fresh = pool.run(_render, (base_path, unsafe_html, unlinked), [t for _, t in todo])
