@@ -8,13 +8,11 @@ from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from slugify import slugify
-
 from site_builder import model
 from site_builder.bodies import body_problem
 from site_builder.errors import Problem, UsageError
 from site_builder.fields import (MAX_SLUG, Bool, Checker, Choice, Date, ListOf, Record, Slug, Text,
-                                 TextOrRecord, Url)
+                                 TextOrRecord, Url, slug_of)
 from site_builder.frontmatter import read_config, read_document
 
 SOURCE = Record(
@@ -194,7 +192,7 @@ def build_event(path: Path, display: str, doc, values: dict, lines: dict) -> mod
                  for i, ref in enumerate(values["actors"], start=1))
     sources = tuple(model.Source(**{k: v for k, v in s.items() if v is not None}) for s in values.get("sources") or ())
     return model.Event(
-        slug=values.get("slug") or slugify(path.stem),
+        slug=values.get("slug") or slug_of(path.stem),
         path=display,
         title=values["title"],
         date=values["date"],
@@ -249,7 +247,7 @@ def load_claim(site, site_label, path):
     display, doc, values, lines, problems = load_file(site, site_label, path, CLAIM)
     if doc is None or problems:
         return None, problems
-    slug = slugify(path.stem)
+    slug = slug_of(path.stem)
     if not slug or len(slug) > MAX_SLUG:
         return None, [Problem(display, 1, "file", "the file name gives an empty or too long slug (name it after the claim)")]
     costly = body_problem(doc.body)
@@ -268,7 +266,7 @@ def load_actor(site, site_label, path):
     costly = body_problem(doc.body)
     if costly:
         return None, [Problem(display, doc.body_line + costly[0], "body", costly[1])]
-    slug = slugify(path.stem)
+    slug = slug_of(path.stem)
     if not slug:
         return None, [Problem(display, 1, "file", "the file name gives an empty slug (name it after the actor)")]
     return model.Actor(
@@ -291,7 +289,7 @@ def load_folder(site: Path, site_label: str, folder: str, loader, parse=parse_ea
     for path, (model, found) in zip(paths, parse(loader, site, site_label, paths)):
         problems += found
         if model is None:
-            failed.add(slugify(path.stem))
+            failed.add(slug_of(path.stem))
         else:
             models.append(model)
     return models, problems, failed

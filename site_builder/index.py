@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from slugify import slugify
-
 from site_builder import claims
 from site_builder.errors import Problem
-from site_builder.fields import MAX_SLUG
+from site_builder.fields import MAX_SLUG, slug_of
 from site_builder.model import Actor, Content, Event
 
 
@@ -118,7 +116,7 @@ def resolve_one(name: str, by_slug: dict, names: dict) -> tuple[str, str]:
     slug = names.get(name.casefold())
     if slug is not None:
         return slug, ""
-    slug = slugify(name)
+    slug = slug_of(name)
     if not slug:
         return "", f"{name!r} gives an empty slug (use letters or digits)"
     if len(slug) > MAX_SLUG:
@@ -153,7 +151,7 @@ def gather_tags(events) -> tuple[dict, dict, list[Problem]]:
     for event in events:
         slugs = []
         for number, tag in enumerate(event.tags, start=1):
-            slug, field = slugify(tag), f"tags[{number}]"
+            slug, field = slug_of(tag), f"tags[{number}]"
             if not slug or len(slug) > MAX_SLUG:
                 problem = "gives an empty slug (use letters or digits)" if not slug else f"gives a slug longer than {MAX_SLUG} characters"
                 problems.append(Problem(event.path, event.line_of(field), field, f"{tag!r} {problem}"))

@@ -1,10 +1,17 @@
 """Field rules: what each accepts, what it says about the rest, and on which line."""
 
+import re
+from urllib.parse import urlsplit
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from slugify import slugify
 
 from site_builder.content import ACTOR, EVENT, SETTINGS, SOURCE
 from site_builder.dates import PartialDate
-from site_builder.fields import Bool, Checker, Choice, Date, ListOf, Record, Slug, Text, TextOrRecord, Url
+from site_builder.fields import (SLUG_PATTERN, Bool, Checker, Choice, Date, ListOf, Record, Slug, Text, TextOrRecord, Url,
+                                 slug_of)
 from site_builder.frontmatter import parse_yaml
 
 
@@ -96,6 +103,38 @@ def test_url_accepts_web_addresses(url):
 def test_url_refuses_the_rest(url):
     value, messages, _ = check(Url(), f"v: '{url}'")
     assert value is None and messages == [f"f.md:2: v: {url!r} is not a web address (http:// or https:// only)"]
+
+
+def web_address(text: str) -> bool:
+    """The rule for a web address, spelled out: urlsplit finds http or https and a host, and no spaces."""
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc) and not re.search(r"\s", text)
+
+
+URLISH = st.builds("".join, st.lists(st.one_of(
+    st.sampled_from(["http", "https", "HTTPS", "ftp", ":", "//", "/", "[", "]", "@", "?", "#", ".", "-", ":80", "%20",
+                     " ", "\u00a0", "\u2028", "\x01", "é", "ｅ", "example.org", "a"]),
+    st.text(max_size=3)), max_size=8))
+
+
+@given(st.one_of(URLISH, URLISH.map(lambda s: "https://" + s), URLISH.map(lambda s: "http://a" + s)))
+@settings(max_examples=500, deadline=None, database=None)
+def test_url_accepts_exactly_the_web_addresses(text):
+    checker = Checker("f.md")
+    stripped = text.strip()
+    expected = stripped if stripped and web_address(stripped) else None
+    assert Url().check(text, 2, "v", checker) == expected
+    assert (checker.problems == []) is (expected is not None)
+
+
+@given(st.one_of(st.from_regex(SLUG_PATTERN, fullmatch=True), st.text(max_size=12),
+                 st.lists(st.sampled_from(["a", "B", "0", "-", "--", " ", ",", "'", "&amp;", "&#38;", "ж", "\n"]), max_size=6).map("".join)))
+@settings(max_examples=500, deadline=None, database=None)
+def test_slug_of_is_slugify(text):
+    assert slug_of(text) == slugify(text)
 
 
 def test_slug():
