@@ -18,7 +18,7 @@ from pathlib import Path
 
 from site_builder import output as plain
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -181,7 +181,9 @@ def load_manifests(path: Path) -> dict:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("version") == MANIFEST_VERSION:
-            return {"output": well_formed(data["output"]), "spare": well_formed(data.get("spare", {}))}
+            out = well_formed(data["output"])
+            spare = {rel: out.get(rel) if entry == 0 else entry for rel, entry in data["spare"].items()}
+            return {"output": out, "spare": well_formed(spare)}
     except (OSError, ValueError, AttributeError, KeyError, TypeError):
         pass
     return {}
@@ -247,8 +249,9 @@ class SpareTree:
 
 
 def save_manifests(path: Path, out: dict, spare: dict) -> None:
-    """Write the manifests atomically."""
+    """Write the manifests atomically; a spare entry equal to output's (the same file, linked) is 0."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
+    spare = {rel: 0 if out.get(rel) == entry else entry for rel, entry in spare.items()}
     tmp.write_text(json.dumps({"version": MANIFEST_VERSION, "output": out, "spare": spare}), encoding="utf-8")
     os.replace(tmp, path)

@@ -92,7 +92,7 @@ def test_a_manifest_with_malformed_entries_is_only_less_useful(published):
     data = json.loads(published.manifest_path.read_text())
     data["output"]["index.html"] = 7
     data["output"]["events/a/index.html"] = ["short"]
-    data["spare"] = {"../escape": [None, 1, 2, 3]}
+    data["spare"] = {"../escape": [None, 1, 2, 3], "index.html": 0, "gone.html": 0}  # 0: as in output
     published.manifest_path.write_text(json.dumps(data))
     reloaded = spare.SpareTree(published.output, published.spare.parent)
     assert sorted(reloaded.vouched()) == [".nojekyll", "events/b/index.html"]
@@ -101,8 +101,9 @@ def test_a_manifest_with_malformed_entries_is_only_less_useful(published):
 
 
 def test_a_manifest_from_another_version_or_broken_is_ignored(published):
-    for text in ("{not json", json.dumps({"version": -1, "output": {}}), json.dumps([1, 2]),
-                 json.dumps({"version": spare.MANIFEST_VERSION, "output": []})):
+    for text in ("{not json", json.dumps({"version": -1, "output": {}, "spare": {}}), json.dumps([1, 2]),
+                 json.dumps({"version": spare.MANIFEST_VERSION, "output": [], "spare": {}}),
+                 json.dumps({"version": spare.MANIFEST_VERSION, "output": {}})):
         published.manifest_path.write_text(text)
         assert spare.load_manifests(published.manifest_path) == {}
 
@@ -120,3 +121,10 @@ def test_bytes_output_already_holds_are_shared_and_the_manifest_left_alone(tmp_p
     for rel in files:
         assert os.lstat(tree_.output / rel).st_ino == os.lstat(tree_.spare / rel).st_ino
     assert tree(tree_.output) == {".nojekyll": b"", "index.html": b"home", "static/site.css": b"body{}"}
+
+
+def test_the_manifest_stores_a_spare_entry_equal_to_outputs_once(published):
+    published.publish(keep_all(published))
+    data = json.loads(published.manifest_path.read_text())
+    assert set(data["spare"].values()) == {0} and len(data["spare"]) == len(data["output"]) == 4
+    assert spare.load_manifests(published.manifest_path) == {"output": data["output"], "spare": data["output"]}
