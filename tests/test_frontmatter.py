@@ -2,7 +2,7 @@
 
 import pytest
 
-from site_builder.frontmatter import YList, YMap, parse_yaml, read_config, read_document, read_text
+from site_builder.frontmatter import YList, YMap, parse_yaml, read_at_most, read_config, read_document, read_text
 
 
 def write(tmp_path, data: bytes, name="e.md"):
@@ -109,6 +109,13 @@ def test_huge_nesting_is_refused_cleanly():
 def test_too_large_file(tmp_path):
     text, problems = read_text(write(tmp_path, b"x" * (2 * 1024 * 1024 + 1)), "e.md")
     assert text is None and "is too large (at most 2 MiB)" in str(problems[0])
+
+
+def test_reading_stops_one_byte_past_the_limit(tmp_path):
+    assert len(read_at_most("/dev/zero", 1000)) == 1001  # a device has no size: read on to the limit
+    path = write(tmp_path, b"x" * 1000)
+    assert read_at_most(path, 1000) == b"x" * 1000 and read_at_most(path, 999) == b"x" * 1000
+    assert read_at_most(write(tmp_path, b""), 1000) == b""
 
 
 def test_unreadable_path(tmp_path):
