@@ -98,15 +98,16 @@ def resolve_roles(events, by_slug, names) -> tuple[dict, list[Problem]]:
     """Resolve each event's actor names to slugs, adding file-less actors as needed."""
     roles, problems = {}, []
     for event in events:
-        resolved = []
+        resolved, listed = [], set()
         for number, ref in enumerate(event.actors, start=1):
             slug, message = resolve_one(ref.name, by_slug, names)
-            if slug and any(r.actor == slug for r in resolved):
+            if slug and slug in listed:
                 message = f"{ref.name!r} names an actor already listed (list each actor once)"
             if message:
                 problems.append(Problem(event.path, ref.line, f"actors[{number}]", message))
             else:
                 resolved.append(Role(slug, ref.role))
+                listed.add(slug)
         roles[event.slug] = tuple(resolved)
     return roles, problems
 
@@ -131,28 +132,33 @@ def resolve_one(name: str, by_slug: dict, names: dict) -> tuple[str, str]:
 
 def fileless_warnings(actors: dict, events, names: dict) -> list[Problem]:
     """A warning for each actor without a file, at the first event naming it."""
+    fileless = {slug for slug, actor in actors.items() if not actor.has_file}
+    first = {}  # one pass over the events (one per actor took 0.6 s at 10,000 events and 400 such actors)
+    for event in events:
+        for number, ref in enumerate(event.actors, start=1):
+            slug = names.get(ref.name.casefold())
+            if slug in fileless and slug not in first:
+                first[slug] = (event, number, ref)
     problems = []
     for actor in actors.values():
-        if actor.has_file:
-            continue
-        for event in events:
-            found = [(n, r) for n, r in enumerate(event.actors, start=1) if names.get(r.name.casefold()) == actor.slug]
-            if found:
-                number, ref = found[0]
-                problems.append(Problem(event.path, ref.line, f"actors[{number}]",
-                                        f"{actor.name!r} has no actor file (add content/actors/{actor.slug}.md)", warning=True))
-                break
+        if actor.slug in first:
+            event, number, ref = first[actor.slug]
+            problems.append(Problem(event.path, ref.line, f"actors[{number}]",
+                                    f"{actor.name!r} has no actor file (add content/actors/{actor.slug}.md)", warning=True))
     return problems
 
 
 def gather_tags(events) -> tuple[dict, dict, list[Problem]]:
     """Tags by slug, with each event's tag slugs."""
-    names, members, event_tags, problems = {}, defaultdict(list), {}, []
+    names, members, event_tags, problems, known = {}, defaultdict(list), {}, [], {}
     for event in events:
         slugs = []
         for number, tag in enumerate(event.tags, start=1):
-            slug, field = slug_of(tag), f"tags[{number}]"
+            slug = known.get(tag)
+            if slug is None:
+                slug = known[tag] = slug_of(tag)
             if not slug or len(slug) > MAX_SLUG:
+                field = f"tags[{number}]"
                 problem = "gives an empty slug (use letters or digits)" if not slug else f"gives a slug longer than {MAX_SLUG} characters"
                 problems.append(Problem(event.path, event.line_of(field), field, f"{tag!r} {problem}"))
                 continue

@@ -41,6 +41,18 @@ def test_actor_without_a_file_gets_kind_other_and_a_warning(scratch):
     ]
 
 
+def test_each_actor_without_a_file_is_warned_about_once_at_its_first_event(scratch):
+    scratch.event("late", actors=["Zed", "Alpha"], date="2024-11")
+    scratch.event("early", actors=["Beta", "zed"], date="2024-10")
+    scratch.event("later", actors=["Alpha", "Beta", "Zed"], date="2024-12")
+    actor_file(scratch, "beta", "Beta")
+    _, problems = site_of(scratch)
+    assert problems == [
+        "content/events/late.md:6: warning: actors[2]: 'Alpha' has no actor file (add content/actors/alpha.md)",
+        "content/events/early.md:6: warning: actors[2]: 'zed' has no actor file (add content/actors/zed.md)",
+    ]
+
+
 def test_roles_are_kept(scratch):
     actor_file(scratch, "mark-rutte", "Mark Rutte", aliases=["Rutte"])
     scratch.write("content/events/a.md", event_text(actors=["NATO", "{name: Rutte, role: speaker}"]))
