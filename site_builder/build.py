@@ -31,6 +31,7 @@ class Result:
     warnings: tuple[Problem, ...]
     rendered: int = 0
     timings: tuple[tuple[str, float], ...] = ()
+    made: tuple[str, ...] = ()  # every file made afresh (pages, feeds, exports), not kept from the last build
 
 
 class Stopwatch:
@@ -165,7 +166,8 @@ class PageStream:
             raise ContentError(list(self.problems.values()))
 
 
-SHARED = (views.Card, Body, Event, Actor, PartialDate)  # values many pages are made from: each is digested once
+# Values many pages are made from, each digested once per build (of an event, only what pages read).
+SHARED = {views.Card: None, Body: None, Event: pages.event_essence, Actor: None, PartialDate: None}
 
 
 def changed_pages(memo: Memo, salt: str, vouched: dict):
@@ -248,6 +250,7 @@ def build_site(site_dir, output_dir, drafts, strict, base_url, site_label, use_c
     watch.lap("write")
     memo.save(store)
     watch.lap("save cache")
+    made = tuple(sorted(p for p, d in files.items() if isinstance(d, spare.Deferred)))
     rendered = sum(not isinstance(d, spare.Keep) for p, d in files.items() if p.endswith(".html"))
     return Result(target, sum(p.endswith(".html") for p in files), len(site.events), warnings, rendered,
-                  tuple(watch.laps))
+                  tuple(watch.laps), made)

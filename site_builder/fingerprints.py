@@ -30,10 +30,11 @@ def _digest(data: bytes) -> str:
 class Fingerprints:
     """One pass of fingerprinting over a plan, with the salt every page depends on (version, templates, settings)."""
 
-    def __init__(self, salt: str, shared_types=()):
+    def __init__(self, salt: str, shared_types: dict):
+        """shared_types: type -> None, or a function giving the part of a value that pages are made from."""
         self.salt = salt
         self.digests: dict[int, str] = {}
-        self.shared = frozenset(shared_types)
+        self.shared = dict(shared_types)
         self.table = {cls: self._reduce_shared for cls in shared_types}
         self.table[Many] = self._reduce_many
 
@@ -49,7 +50,12 @@ class Fingerprints:
         """An item's digest, computed once per pass (a shared value's from its own bytes alone)."""
         found = self.digests.get(id(item))
         if found is None:
-            data = pickle.dumps(item, protocol=5) if type(item) in self.shared else self.pickled(item)
+            kind = type(item)
+            if kind in self.shared:
+                part = self.shared[kind]
+                data = pickle.dumps(item if part is None else part(item), protocol=5)
+            else:
+                data = self.pickled(item)
             found = self.digests[id(item)] = _digest(data)
         return found
 

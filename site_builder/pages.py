@@ -45,6 +45,15 @@ class Recipe:
         return self.make(self.path, common, *self.inputs)
 
 
+UNREAD_EVENT_FIELDS = ("body", "body_line", "lines", "path")  # pages are made from the converted Body instead
+
+
+def event_essence(event) -> dict:
+    """What pages can be made from in an event: all but its Markdown and where it was read from
+    (so that a change to a body changes only the pages that show the body)."""
+    return {k: v for k, v in vars(event).items() if k not in UNREAD_EVENT_FIELDS}
+
+
 @dataclass(frozen=True)
 class Plan:
     """Every page of a site, not yet made, and the values every page shares."""

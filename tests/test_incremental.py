@@ -164,3 +164,16 @@ def test_no_folder_is_left_beside_the_output(tmp_path):
     build(site)
     build(site)
     assert sorted(os.listdir(site)) == [".cache", "content", "output", "site.yaml"]
+
+
+def test_a_new_closing_paragraph_re_renders_only_its_event_page(tmp_path, monkeypatch):
+    site = corpus.write_site(tmp_path / "site", 60, seed=5, actors=12, tags=4)
+    build(site)
+    path = first_event(site)
+    path.write_text(path.read_text().rstrip("\n") + "\n\nA closing paragraph added by an edit.\n")
+    result = build(site)
+    assert result.rendered == 1  # lists show the first paragraph
+    assert not {"events.json", "timelinejs.json", "claims.json"} & set(result.made)  # exports hold no body
+    assert not [p for p in result.made if p.startswith("search/") or p.endswith("timeline.json")]
+    assert "A closing paragraph added by an edit." in (site / "output" / "events" / path.stem / "index.html").read_text()
+    assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
