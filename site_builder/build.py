@@ -7,6 +7,7 @@ unchanged bodies not converted and unchanged pages not rendered; it never change
 from __future__ import annotations
 
 import gc
+import os
 import pickle
 import time
 from dataclasses import dataclass, replace
@@ -63,8 +64,12 @@ def remembering(memo: Memo, site_label: str, pool=workers.INLINE):
     seen = set()
 
     def parse(loader, site, label, paths):
-        def name(path):
-            seen.add(key := f"{site_label}|{path.relative_to(site).as_posix()}")
+        prefix = os.path.join(str(site), "")
+
+        def name(path):  # the path within the site, as relative_to(site).as_posix() gives it, by slicing
+            text = str(path)
+            relative = text[len(prefix):] if text.startswith(prefix) else path.relative_to(site).as_posix()
+            seen.add(key := f"{site_label}|{relative.replace(os.sep, '/')}")
             return key
         results = parse_files(memo, loader, site, label, paths, name, pool)
         if loader is content.load_actor:  # actors load last: every current file has been seen

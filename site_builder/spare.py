@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from site_builder import output as plain
+from site_builder.errors import ContentError, Problem
 
 MANIFEST_VERSION = 2
 
@@ -42,13 +43,28 @@ class Deferred:
 
 
 def materialise(files: dict, output: Path) -> dict:
-    """Every value as bytes: Keep read from output, Deferred produced (then checked)."""
+    """Every value as bytes: Keep read from output (and checked against its digest), Deferred produced (then checked)."""
     result = {}
     for path in sorted(files):
         data = files[path]
-        result[path] = (output / path).read_bytes() if isinstance(data, Keep) else data.produce() if isinstance(data, Deferred) else data
+        if isinstance(data, Keep):
+            result[path] = kept_bytes(output, path, data.digest)
+        else:
+            result[path] = data.produce() if isinstance(data, Deferred) else data
     check_sources(files)
     return result
+
+
+def kept_bytes(output: Path, relative: str, digest: str) -> bytes:
+    """A kept file's bytes from output, which must still be the bytes the manifest vouched for."""
+    try:
+        data = (output / relative).read_bytes()
+    except OSError:
+        data = None
+    if data is None or digest_of(data) != digest:
+        raise ContentError([Problem(str(output / relative), 1, "output",
+                                    "changed while the site was being built; nothing was replaced (build again)")])
+    return data
 
 
 def check_sources(files: dict) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from site_builder import spare
+from site_builder.errors import ContentError
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -128,3 +129,18 @@ def test_the_manifest_stores_a_spare_entry_equal_to_outputs_once(published):
     data = json.loads(published.manifest_path.read_text())
     assert set(data["spare"].values()) == {0} and len(data["spare"]) == len(data["output"]) == 4
     assert spare.load_manifests(published.manifest_path) == {"output": data["output"], "spare": data["output"]}
+
+
+def test_the_fallback_refuses_a_kept_file_that_changed_during_the_build(tmp_path):
+    output = tmp_path / "output"
+    output.mkdir()
+    (output / "a.html").write_bytes(b"old page")
+    kept = spare.Keep(spare.digest_of(b"old page"))
+    assert spare.materialise({"a.html": kept, "b.html": b"new"}, output) == {"a.html": b"old page", "b.html": b"new"}
+    (output / "a.html").write_bytes(b"edited by hand meanwhile")
+    with pytest.raises(ContentError) as error:
+        spare.materialise({"a.html": kept}, output)
+    assert "changed while the site was being built" in str(error.value.problems[0])
+    (output / "a.html").unlink()
+    with pytest.raises(ContentError):
+        spare.materialise({"a.html": kept}, output)
