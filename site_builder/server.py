@@ -13,6 +13,7 @@ import errno
 import html
 import ipaddress
 import mimetypes
+import re
 import signal
 import socket
 import threading
@@ -60,7 +61,7 @@ def serve(site_dir=".", host="127.0.0.1", port=8000, say=print) -> None:
     rebuilder, status = Rebuilder(site, target, values, str(site_dir)), Status()
     first = watch.snapshot(site)  # before building, so a save made meanwhile is rebuilt too
     report(rebuilder.run(), status, say)
-    server = httpserver.HTTPServer(application(target, base, status, port))
+    server = httpserver.HTTPServer(application(target, base, status, port, loopback_names(host)))
     server.add_sockets(sockets)
     watcher = threading.Thread(target=watch_loop, args=(site, first, rebuilder, status, say, IOLoop.current()), daemon=True)
     watcher.start()
@@ -174,8 +175,19 @@ def reload_browsers(changed=()) -> None:
             LiveReloadHandler.waiters.discard(waiter)
 
 
-def application(root: Path, base: str, status: Status, port: int) -> web.Application:
-    """Routes: livereload's script and socket, the error stylesheet, the site under its base path."""
+def loopback_names(host: str) -> str:
+    """A pattern of the host names a loopback-only server answers to ('.*' when it was bound for others).
+
+    A web page elsewhere can point its own domain name at 127.0.0.1 (DNS rebinding) and read what
+    this server shows, drafts included; its requests carry that domain as their Host, so they are refused."""
+    if not is_loopback(host):
+        return ".*$"
+    return rf"(localhost|127(\.\d{{1,3}}){{3}}|\[::1\]|{re.escape(host.lower())})$"
+
+
+def application(root: Path, base: str, status: Status, port: int, hosts: str = ".*$") -> web.Application:
+    """Routes: livereload's script and socket, the error stylesheet, the site under its base path,
+    for requests whose Host matches `hosts` (others get 404)."""
     site = {"root": root, "status": status, "port": port}
     routes = [(r"/livereload", LiveReloadHandler), (r"/livereload\.js", LiveReloadJSHandler),
               (OVERLAY_CSS.replace(".", r"\."), OverlayStyle)]
@@ -183,7 +195,9 @@ def application(root: Path, base: str, status: Status, port: int) -> web.Applica
         routes += [(r"/", web.RedirectHandler, {"url": base, "permanent": False}),
                    (base.rstrip("/"), web.RedirectHandler, {"url": base, "permanent": False})]
     routes += [(f"{base}(.*)", SiteFile, site), (r"/(.*)", Elsewhere, {"base": base})]
-    return web.Application(routes, log_function=lambda handler: None)  # the terminal is for build news
+    app = web.Application(log_function=lambda handler: None)  # the terminal is for build news
+    app.add_handlers(hosts, routes)
+    return app
 
 
 class SiteFile(web.RequestHandler):

@@ -201,3 +201,21 @@ def test_the_serve_values_stay_out_of_a_build(site):
     site.build()
     page = site.read("events/first-event/index.html")
     assert "livereload" not in page and "connect-src" not in page
+
+
+def test_requests_naming_another_host_are_refused_while_serving_on_loopback(serving):
+    port = serving.root.rsplit(":", 1)[1]
+
+    def status_for(host):
+        request = urllib.request.Request(serving.root + BASE, headers={"Host": host})
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    # A page on another site can point its own name at 127.0.0.1 (DNS rebinding): its requests name that host.
+    assert status_for(f"rebound.example:{port}") == 404
+    assert status_for(f"127.0.0.1.rebound.example:{port}") == 404
+    assert status_for(f"localhost:{port}") == 200
+    assert status_for(f"127.0.0.1:{port}") == 200
