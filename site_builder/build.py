@@ -175,12 +175,14 @@ class PageStream:
 SHARED = {views.Card: None, Body: None, Event: pages.event_essence, Actor: None, PartialDate: None}
 
 
-def changed_pages(memo: Memo, salt: str, vouched: dict):
+def changed_pages(memo: Memo, salt: str, vouched: dict, carried: dict | None = None):
     """A render_pages that keeps pages whose inputs and output file are unchanged (spare.Keep)
-    and leaves the others to be made and rendered as they are written (spare.Deferred)."""
+    and leaves the others to be made and rendered as they are written (spare.Deferred).
+    `carried` keeps shared values' digests from one call to the next (serve)."""
     def render_pages(env, plan):
-        prints = Fingerprints(cache.digest(salt, pickle.dumps(plan.common, protocol=5)), SHARED)
+        prints = Fingerprints(cache.digest(salt, pickle.dumps(plan.common, protocol=5)), SHARED, carried)
         marks = {r.path: prints.of(r.path, (r.make, r.inputs)) for r in plan.recipes}
+        prints.carry()
         kept = {}
         for recipe in plan.recipes:
             old = memo.pages.get(recipe.path)

@@ -30,10 +30,14 @@ def _digest(data: bytes) -> str:
 class Fingerprints:
     """One pass of fingerprinting over a plan, with the salt every page depends on (version, templates, settings)."""
 
-    def __init__(self, salt: str, shared_types: dict):
-        """shared_types: type -> None, or a function giving the part of a value that pages are made from."""
+    def __init__(self, salt: str, shared_types: dict, carried: dict | None = None):
+        """shared_types: type -> None, or a function giving the part of a value that pages are made from.
+        carried: id -> (value, digest) of shared values from the last pass (serve keeps models and bodies
+        of unchanged files from one rebuild to the next); matched by identity, and refreshed by this pass."""
         self.salt = salt
         self.digests: dict[int, str] = {}
+        self.carried = carried
+        self.seen: dict[int, tuple] = {}
         self.shared = dict(shared_types)
         self.table = {cls: self._reduce_shared for cls in shared_types}
         self.table[Many] = self._reduce_many
@@ -52,12 +56,29 @@ class Fingerprints:
         if found is None:
             kind = type(item)
             if kind in self.shared:
-                part = self.shared[kind]
-                data = pickle.dumps(item if part is None else part(item), protocol=5)
+                found = self.shared_digest(item, kind)
             else:
-                data = self.pickled(item)
-            found = self.digests[id(item)] = _digest(data)
+                found = _digest(self.pickled(item))
+            self.digests[id(item)] = found
         return found
+
+    def shared_digest(self, item, kind) -> str:
+        """A shared value's digest: carried over when the very same object was digested last pass."""
+        held = self.carried.get(id(item)) if self.carried is not None else None
+        if held is not None and held[0] is item:
+            found = held[1]
+        else:
+            part = self.shared[kind]
+            found = _digest(pickle.dumps(item if part is None else part(item), protocol=5))
+        if self.carried is not None:
+            self.seen[id(item)] = (item, found)
+        return found
+
+    def carry(self) -> None:
+        """Keep this pass's shared digests (only those: the rest may be gone) for the next pass."""
+        if self.carried is not None:
+            self.carried.clear()
+            self.carried.update(self.seen)
 
     def _reduce_shared(self, obj):
         return str, (self.digest_of(obj),)

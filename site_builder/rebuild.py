@@ -39,6 +39,8 @@ class Rebuilder:
         self.memo = Memo()  # kept in memory only: serve never writes the build cache
         self.env = None
         self.pool = workers.Pool(start=True)  # forked now, before the server's threads start
+        self.loaded = False  # the last run read every file (or had it from a run that did)
+        self.digests: dict = {}  # shared values' digests, carried from one rebuild to the next
 
     def run(self, changed=()) -> Outcome:
         """Rebuild (drafts shown); on errors leave the served site as it was."""
@@ -51,13 +53,24 @@ class Rebuilder:
         if self.env is None or any(p.startswith("templates/") for p in changed):
             self.env = render.environment(self.site, self.serve_values)
         salt = build.fingerprint_salt(self.site, self.serve_values)
-        render_pages = build.changed_pages(self.memo, salt, self.tree.vouched())
+        render_pages = build.changed_pages(self.memo, salt, self.tree.vouched(), self.digests)
+        self.memo.trust = self.unchanged_since_last_run(changed) if self.loaded else None
+        self.loaded = False
         try:
             files, site, warnings = build.render_site(self.site, drafts=True, site_label=self.site_label,
                                                       env=self.env, memo=self.memo, render_pages=render_pages,
                                                       pool=self.pool)
         except ContentError as error:
             return Outcome(False, error.problems, seconds=time.perf_counter() - start)
+        finally:
+            self.memo.trust = None
+        self.loaded = True
         written = self.tree.publish(files, mirror=True)
         rendered = sum(not isinstance(data, spare.Keep) for path, data in files.items() if path.endswith(".html"))
         return Outcome(True, warnings, written, rendered, len(site.events), time.perf_counter() - start)
+
+    def unchanged_since_last_run(self, changed):
+        """Which memo file names the watcher vouches for: every file read after the snapshot that
+        started the last run, and not among the paths changed between that snapshot and this one."""
+        names = {f"{self.site_label}|{path}" for path in changed}
+        return lambda name: name not in names
