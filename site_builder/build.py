@@ -126,14 +126,20 @@ def render_site(site_path: Path, drafts=False, strict=False, base_url=None, site
                 memo=None, render_pages=render.render_all, watch=None, pool=workers.INLINE):
     """Load, check and render the whole site in memory; return (files, Site, warnings). Writes nothing."""
     watch = watch or Stopwatch()
+    site, warnings, bodies = load_and_convert(site_path, drafts, strict, base_url, site_label, memo, pool, watch)
+    files = make_files(site, bodies, site_path, env, render_pages)
+    watch.lap("plan and render pages")
+    return files, site, warnings
+
+
+def load_and_convert(site_path: Path, drafts, strict, base_url, site_label, memo, pool, watch):
+    """Load, check and index the site, then convert its bodies; return (Site, warnings, bodies)."""
     site, warnings = load_site(site_path, drafts, base_url, strict, site_label, memo, pool)
     watch.lap("load and index")
     bodies, problems = render_bodies(site, memo, pool)
     fail_if_errors(problems)
     watch.lap("markdown")
-    files = make_files(site, bodies, site_path, env, render_pages)
-    watch.lap("plan and render pages")
-    return files, site, warnings
+    return site, warnings, bodies
 
 
 class PageStream:
@@ -244,11 +250,7 @@ def build_site(site_dir, output_dir, drafts, strict, base_url, site_label, use_c
     watch.lap("read cache")
     tree = spare.SpareTree(target, store.root) if use_cache else None
     with workers.Pool(start=not memo.files) as pool:  # a cold build forks its workers while small
-        site, warnings = load_site(site_path, drafts, base_url, strict, site_label, memo, pool)
-        watch.lap("load and index")
-        bodies, problems = render_bodies(site, memo, pool)
-        fail_if_errors(problems)
-        watch.lap("markdown")
+        site, warnings, bodies = load_and_convert(site_path, drafts, strict, base_url, site_label, memo, pool, watch)
     # The workers have exited: they must not hold memory while pages render, the build's peak.
     render_pages = changed_pages(memo, fingerprint_salt(site_path), tree.vouched() if tree else {})
     files = make_files(site, bodies, site_path, render_pages=render_pages)
