@@ -91,7 +91,7 @@ def claim_page(site, history, cards, url):
     tags = [Link(t, url(f"tags/{slugify(t)}/") if slugify(t) in site.tags else "", slugify(t)) for t in claim.tags]
     denials = [Note(site.actors[t.actor].name, url(f"actors/{t.actor}/"), "", when(t.date), "denied", STATUS_NOTES["denied"])
                for t in history.denials]
-    chronological = pages.entries(site, cards, slugs)  # in the order stances were taken, as listed
+    chronological = pages.entries(cards, slugs)  # in the order stances were taken, as listed
     return pages.listing(f"claims/{claim.slug}/index.html", "claim.html", {
         "page_title": claim.statement, "claim": claim, "body": history.body.html, "row": claim_row(site, history, url),
         "tags": tags, "voices": voices, "denials": denials, "strip": strip(history),

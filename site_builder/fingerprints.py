@@ -18,7 +18,7 @@ import pickle
 
 
 class Many(tuple):
-    """A tuple of items that many pages' inputs share (cards, (card, date) pairs...)."""
+    """A tuple of items that many pages' inputs share (the cards a list shows, feed items...)."""
 
     __slots__ = ()
 

@@ -111,9 +111,9 @@ def ordered(site, slugs=None):
     return list(reversed(events)) if site.settings.order == "newest-first" else list(events)
 
 
-def entries(site, cards, slugs=None) -> Many:
-    """Cards of the events (all, or those named) in chronological order: what lists group."""
-    return Many(cards[e.slug] for e in site.events) if slugs is None else Many(cards[s] for s in slugs)
+def entries(cards, slugs) -> Many:
+    """Cards of the events named, in the order given (chronological): what lists group."""
+    return Many(cards[s] for s in slugs)
 
 
 def in_site_order(common, chronological) -> list:
@@ -121,20 +121,21 @@ def in_site_order(common, chronological) -> list:
     return list(reversed(chronological)) if common["site"].order == "newest-first" else list(chronological)
 
 
-def make_listing(path, common, template, context, chronological, overview) -> Page:
-    """A page listing events by year and month (an actor, a tag, a claim, a source), made when needed."""
+def make_listing(path, common, template, context, chronological, overview, ends) -> Page:
+    """A page listing events by year and month (an actor, a tag, a claim, a source), made when needed;
+    with its overview axis, and with its `first` and `last` events when `ends`."""
     values = {**common, **context, "years": group_by_year(in_site_order(common, chronological), common["url"])}
     if overview:
         values["overview"] = overview_axis([card.date for card in chronological], local_link)
-    if "first" in context:
+    if ends:
         values["first"] = chronological[0] if chronological else None
         values["last"] = chronological[-1] if chronological else None
     return Page(path, template, values)
 
 
-def listing(path, template, context, chronological, overview=False) -> Recipe:
+def listing(path, template, context, chronological, overview=False, ends=False) -> Recipe:
     """A recipe for make_listing."""
-    return Recipe(path, make_listing, (template, context, chronological, overview))
+    return Recipe(path, make_listing, (template, context, chronological, overview, ends))
 
 
 def plan(site, bodies: dict) -> Plan:
@@ -275,13 +276,12 @@ def actor_page(site, actor, cards, bodies, url) -> Recipe:
     together = Counter(r.actor for s in slugs for r in site.roles[s] if r.actor != actor.slug)
     return listing(f"actors/{actor.slug}/index.html", "actor.html", {
         "page_title": actor.name, "actor": actor, "body": bodies.get(f"actor:{actor.slug}"), "count": len(slugs),
-        "first": None, "last": None,
         "affiliations": [Link(site.actors[s].name, url(f"actors/{s}/"), s) for s in site.affiliations.get(actor.slug, ())],
         "members": [Link(site.actors[s].name, url(f"actors/{s}/"), s) for s in site.members.get(actor.slug, ())],
         "together": [Link(site.actors[s].name, url(f"actors/{s}/"), s, str(n))
                      for s, n in sorted(together.items(), key=lambda kv: (-kv[1], site.actors[kv[0]].name))[:8]],
         "feed": url(f"actors/{actor.slug}/feed.xml"), "compare": url(f"actors/compare/?a={actor.slug}")},
-        entries(site, cards, slugs), overview=True)
+        entries(cards, slugs), overview=True, ends=True)
 
 
 def make_actor_timeline(path, common, actor, actor_cards) -> Page:
@@ -301,7 +301,7 @@ def tag_pages(site, cards, url):
     for tag in site.tags.values():
         yield listing(f"tags/{tag.slug}/index.html", "tag.html",
                       {"page_title": f"Tag: {tag.name}", "tag": tag, "count": len(tag.events)},
-                      entries(site, cards, tag.events), overview=True)
+                      entries(cards, tag.events), overview=True)
 
 
 def feed_items(site, slugs, cards, bodies) -> tuple:

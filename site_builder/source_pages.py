@@ -98,7 +98,7 @@ def plan(site, cards, url):
             "page_title": f"Source: {one.name}", "name": one.name, "cited": len(one.cited),
             "relays": counted(one.relays, found, url), "relayed_by": counted(one.relayed_by, found, url),
             "actor": Link(actor.label, url(actor.url), actor.slug) if actor else None,
-            "notes": notes_for(site, one)}, pages.entries(site, cards, one.events))
+            "notes": notes_for(site, one)}, pages.entries(cards, one.events))
     yield corrections_page(site, cards)
 
 
