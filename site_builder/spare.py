@@ -84,11 +84,15 @@ def encode(data) -> bytes:
 
 
 def stat_key(path) -> list | None:
-    """What must not change for a manifest entry to be trusted: size, mtime and inode (None if absent)."""
+    """What must not change for a manifest entry to be trusted (None if the file is absent)."""
     try:
-        st = os.lstat(path)
+        return key_of(os.lstat(path))
     except OSError:
         return None
+
+
+def key_of(st: os.stat_result) -> list:
+    """A stat result's size, mtime and inode: the stat key."""
     return [st.st_size, st.st_mtime_ns, st.st_ino]
 
 
@@ -137,18 +141,12 @@ def prune(folder: str, prefix: str, keep) -> tuple[dict, bool]:
                     os.rmdir(entry.path)
                     continue
             elif relative in keep:
-                st = entry.stat(follow_symlinks=False)
-                found[relative] = [st.st_size, st.st_mtime_ns, st.st_ino]
+                found[relative] = key_of(entry.stat(follow_symlinks=False))
             else:
                 os.unlink(entry.path)
                 continue
             left += 1
     return found, left == 0
-
-
-def remove_extra(root: Path, keep: set[str]) -> None:
-    """Delete files under root that are not in keep, then empty folders."""
-    prune(os.fspath(root), "", keep)
 
 
 def update_spare(spare: Path, output: Path, files: dict, manifests: dict) -> dict:
