@@ -215,10 +215,10 @@ class ListOf:
         if len(value) < self.min_items:
             checker.fail(line, name, f"needs at least {self.min_items} item{'s' * (self.min_items > 1)}")
             return None
-        items, rule, lines = [], self.item, checker.lines
+        items, rule = [], self.item
         for i, item in enumerate(value):
             item_line, item_name = value.line_of(i), f"{name}[{i + 1}]"
-            lines.setdefault(item_name, item_line)  # as checker.seen, without a call per item
+            checker.seen(item_line, item_name)
             items.append(rule.check(item, item_line, item_name, checker))
         return tuple(items) if all(i is not None for i in items) else None
 
@@ -243,10 +243,10 @@ class Record:
             checker.fail(line, name, f"must be a mapping of `key: value` lines, not {_kind(value)}")
             return None
         prefix = f"{name}." if name else ""
-        result, rules, lines = {}, self.fields, checker.lines
+        result, rules = {}, self.fields
         for key, item in value.items():
             key_line, field_name = value.line_of(key), prefix + key
-            lines.setdefault(field_name, key_line)  # as checker.seen, without a call per key
+            checker.seen(key_line, field_name)
             rule = rules.get(key)
             if rule is None:
                 checker.fail(key_line, prefix + (key or "''"), f"unknown field{_suggest(key, self.fields)} (allowed: {', '.join(self.fields)})")
