@@ -97,10 +97,15 @@ def read_text(path, display: str) -> tuple[str | None, list[Problem]]:
 
 def read_at_most(path, limit: int) -> bytes:
     """At most limit + 1 bytes of a file: enough to tell it is too large. Read by the file's size, not
-    limit + 1 at once, which makes a buffer of the whole limit for every file (30 µs each at 2 MiB)."""
-    handle = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+    limit + 1 at once, which makes a buffer of the whole limit for every file (30 µs each at 2 MiB).
+    O_NONBLOCK: a FIFO put in a file's place never blocks the open."""
+    flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
+    handle = os.open(path, flags)
     try:
-        data = os.read(handle, min(os.fstat(handle).st_size, limit) + 1)
+        size = os.fstat(handle).st_size
+        data = os.read(handle, min(size, limit) + 1)
+        if len(data) <= min(size, limit):
+            return data  # a short read: the end of the file (what a regular file's read gives at once)
         while len(data) <= limit:  # on to the end: it may have grown, or have no size (a device, a pipe)
             more = os.read(handle, limit + 1 - len(data))
             if not more:

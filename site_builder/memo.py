@@ -16,7 +16,7 @@ from pathlib import Path
 
 from site_builder import cache, workers
 from site_builder.bodies import RENDERER, BodyRenderer
-from site_builder.frontmatter import MAX_FILE_BYTES
+from site_builder.frontmatter import MAX_FILE_BYTES, read_at_most
 
 
 FILE_SHARDS = BODY_SHARDS = 64
@@ -128,27 +128,13 @@ def _with_body(model, data: bytes, start: int | None):
 def read_bytes(path) -> bytes | None:
     """A file's bytes (at most the loader's limit), or None if it cannot be read (the loader will say why).
 
-    Bounded and regular files only: a committed symlink to /dev/zero must not be read forever (and
-    O_NONBLOCK keeps a FIFO swapped in after the check from blocking the open)."""
+    Bounded and regular files only: a committed symlink to /dev/zero must not be read forever."""
     try:
-        st = os.stat(path)  # before opening: opening a device can have effects of its own
-        if not stat.S_ISREG(st.st_mode):
+        if not stat.S_ISREG(os.stat(path).st_mode):  # before opening: opening a device can have effects of its own
             return None
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        return read_at_most(path, MAX_FILE_BYTES)
     except OSError:
         return None
-    try:
-        data = os.read(fd, min(st.st_size, MAX_FILE_BYTES) + 1)
-        if len(data) == st.st_size:
-            return data  # the whole file in one read, as a regular file's read gives it
-        chunks = [data]
-        while (left := MAX_FILE_BYTES + 1 - sum(map(len, chunks))) > 0 and (chunk := os.read(fd, left)):
-            chunks.append(chunk)
-        return b"".join(chunks)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
 
 
 def file_digest(data: bytes) -> bytes:
