@@ -260,6 +260,10 @@ def build_site(site_dir, output_dir, drafts, strict, base_url, site_label, use_c
     memo.save(store)
     watch.lap("save cache")
     made = tuple(sorted(p for p, d in files.items() if isinstance(d, spare.Deferred)))
-    rendered = sum(not isinstance(d, spare.Keep) for p, d in files.items() if p.endswith(".html"))
-    return Result(target, sum(p.endswith(".html") for p in files), len(site.events), warnings, rendered,
+    return Result(target, sum(p.endswith(".html") for p in files), len(site.events), warnings, rendered_pages(files),
                   tuple(watch.laps), made)
+
+
+def rendered_pages(files: dict) -> int:
+    """How many HTML pages of a build's files were rendered (not kept from the last build)."""
+    return sum(not isinstance(d, spare.Keep) for p, d in files.items() if p.endswith(".html"))

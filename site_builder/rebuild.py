@@ -66,8 +66,7 @@ class Rebuilder:
             self.memo.trust = None
         self.loaded = True
         written = self.tree.publish(files, mirror=True)
-        rendered = sum(not isinstance(data, spare.Keep) for path, data in files.items() if path.endswith(".html"))
-        return Outcome(True, warnings, written, rendered, len(site.events), time.perf_counter() - start)
+        return Outcome(True, warnings, written, build.rendered_pages(files), len(site.events), time.perf_counter() - start)
 
     def unchanged_since_last_run(self, changed):
         """Which memo file names the watcher vouches for: every file read after the snapshot that
