@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from site_builder import __version__, cache, content, index, output, pages, render, schema, spare, views, workers
+from site_builder import __version__, cache, content, forked, index, output, pages, render, schema, spare, views, workers
 from site_builder.bodies import Body, link_line
 from site_builder.errors import ContentError, Problem, UsageError, fail_if_errors
 from site_builder.memo import Memo, forget_missing, parse_files, render_texts
@@ -162,14 +162,22 @@ class PageStream:
         if group != self.group:  # pages are written folder by folder: actors/, events/, tags/, years/...
             self.group = group
             render.forget_remembered(self.env)  # list items at one folder's heading level rarely recur in the next
+        data = self.render_bytes(path)
+        self.record(path, spare.digest_of(data))
+        return data
+
+    def render_bytes(self, path: str) -> bytes:
+        """Make and render one page (empty if its template failed, remembering the problem)."""
         result = render.render_or_problem(self.env, self.recipes[path].page(self.common))
         if isinstance(result, Problem):
             self.problems.setdefault((result.path, result.line, result.message), result)
             return b""
-        data = result.encode("utf-8")
-        self.memo.pages[path] = (self.marks[path], spare.digest_of(data))
+        return result.encode("utf-8")
+
+    def record(self, path: str, digest: str) -> None:
+        """Enter a page written with this digest in the memo."""
+        self.memo.pages[path] = (self.marks[path], digest)
         self.memo.dirty = True
-        return data
 
     def check(self) -> None:
         """Raise every template problem met so far."""
@@ -255,11 +263,16 @@ def build_site(site_dir, output_dir, drafts, strict, base_url, site_label, use_c
     render_pages = changed_pages(memo, fingerprint_salt(site_path), tree.vouched() if tree else {})
     files = make_files(site, bodies, site_path, render_pages=render_pages)
     watch.lap("plan and render pages")
-    publish(target, files, tree)
+    helper = forked.share(files, store.root if tree and tree.usable() else None)
+    try:
+        publish(target, files, tree)
+    finally:
+        if helper is not None:
+            helper.close()
     watch.lap("write")
     memo.save(store)
     watch.lap("save cache")
-    made = tuple(sorted(p for p, d in files.items() if isinstance(d, spare.Deferred)))
+    made = tuple(sorted(p for p, d in files.items() if isinstance(d, (spare.Deferred, spare.Staged))))
     return Result(target, sum(p.endswith(".html") for p in files), len(site.events), warnings, rendered_pages(files),
                   tuple(watch.laps), made)
 

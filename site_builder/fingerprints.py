@@ -39,14 +39,16 @@ class Fingerprints:
         self.carried = carried
         self.seen: dict[int, tuple] = {}
         self.shared = dict(shared_types)
-        self.table = {cls: self._reduce_shared for cls in shared_types}
-        self.table[Many] = self._reduce_many
 
     def pickled(self, value) -> bytes:
         """The value pickled, shared values and Many replaced by their digests."""
         buffer = io.BytesIO()
         pickler = pickle.Pickler(buffer, protocol=5)
-        pickler.dispatch_table = self.table
+        # Made per call: kept on self, its bound methods would make a cycle that holds every digest
+        # for the rest of the build (builds pause the cycle collector).
+        table = dict.fromkeys(self.shared, self._reduce_shared)
+        table[Many] = self._reduce_many
+        pickler.dispatch_table = table
         pickler.dump(value)
         return buffer.getvalue()
 

@@ -42,6 +42,15 @@ class Deferred:
         return self.source.produce(self.path)
 
 
+@dataclass(frozen=True)
+class Staged:
+    """A file another process is writing: `source.locate(path)` waits for it and gives (where it
+    was written, its digest); it is linked in, not read. `source.check()` as for Deferred."""
+
+    source: object
+    path: str
+
+
 def materialise(files: dict, output: Path) -> dict:
     """Every value as bytes: Keep read from output (and checked against its digest), Deferred produced (then checked)."""
     result = {}
@@ -49,6 +58,8 @@ def materialise(files: dict, output: Path) -> dict:
         data = files[path]
         if isinstance(data, Keep):
             result[path] = kept_bytes(output, path, data.digest)
+        elif isinstance(data, Staged):
+            result[path] = Path(data.source.locate(path)[0]).read_bytes()
         else:
             result[path] = data.produce() if isinstance(data, Deferred) else data
     check_sources(files)
@@ -68,8 +79,8 @@ def kept_bytes(output: Path, relative: str, digest: str) -> bytes:
 
 
 def check_sources(files: dict) -> None:
-    """Let every Deferred source raise what went wrong while producing."""
-    for source in {id(d.source): d.source for d in files.values() if isinstance(d, Deferred)}.values():
+    """Let every Deferred or Staged source raise what went wrong while producing."""
+    for source in {id(d.source): d.source for d in files.values() if isinstance(d, (Deferred, Staged))}.values():
         source.check()
 
 
@@ -158,21 +169,29 @@ def update_spare(spare: Path, output: Path, files: dict, manifests: dict) -> dic
     old_out, old_spare, new = manifests.get("output", {}), manifests.get("spare", {}), {}
     root, out_root = os.fspath(spare) + os.sep, os.fspath(output) + os.sep
     found, _ = prune(root, "", files)
-    for relative in sorted(files):
-        data = files[relative]
+    # Staged files last: another process is still making them while this one makes the rest.
+    for relative in sorted(files, key=lambda rel: (isinstance(files[rel], Staged), rel)):
+        data, staged = files[relative], None
         if isinstance(data, Deferred):
             data = data.produce()
-        payload = None if isinstance(data, Keep) else encode(data)
-        digest = data.digest if payload is None else digest_of(payload)
-        in_output = payload is not None and trusted(old_out, out_root, relative, digest)
+        if isinstance(data, Staged):
+            staged, digest = data.source.locate(relative)
+            payload = None
+        else:
+            payload = None if isinstance(data, Keep) else encode(data)
+            digest = data.digest if payload is None else digest_of(payload)
+        made = payload is not None or staged is not None
+        in_output = made and trusted(old_out, out_root, relative, digest)
         entry, key = old_spare.get(relative), found.get(relative)
         fresh = entry and key and entry[0] == digest and entry[1:] == key
         if not fresh or in_output and key[2] != old_out[relative][3]:
             inside_tree(relative)
-            if payload is None and not trusted(old_out, out_root, relative, digest):
+            if not made and not trusted(old_out, out_root, relative, digest):
                 raise LookupError(relative)  # the caller must render it after all
-            if payload is None or in_output:
+            if not made or in_output:
                 replace_file(root + relative, link_from=out_root + relative)
+            elif staged is not None:
+                replace_file(root + relative, link_from=staged)
             else:
                 replace_file(root + relative, payload)
             key = stat_key(root + relative)

@@ -1,0 +1,161 @@
+"""Part of a big build's pages, made in a forked process while this one makes the rest.
+
+Making and rendering pages is most of a cold build (7.5 of 13 s at 10,000 events), and one Python
+process renders on one core. The helper is forked after planning, so it shares the plan and the
+models copy-on-write instead of receiving them pickled; it writes its pages into a staging folder
+beside the spare tree, and the publisher hard-links them in, so their bytes never travel back.
+A page's bytes depend only on its recipe, so which process makes it never changes the output.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+from site_builder import spare, workers
+from site_builder.fingerprints import Many
+from site_builder.pages import ITEM_COSTS, LIST_ITEM_COST
+
+MIN_PAGES = 1000  # fewer pages to make than this are done before a fork and its staging folder pay off
+HELPER_SHARE = 0.5  # of the making: this process also writes every file and links the helper's in
+
+
+def weight(recipe) -> float:
+    """A rough cost of making a page, in event pages: one, plus a share for each item it lists."""
+    per_item = ITEM_COSTS.get(recipe.make, LIST_ITEM_COST)
+    return 1 + per_item * sum(len(value) for value in recipe.inputs if isinstance(value, Many))
+
+
+def helper_share(recipes: list) -> set[str]:
+    """The paths the helper makes: whole top-level folders (list items rendered once are reused within
+    a folder), the heaviest first, each to the helper while its share stays under HELPER_SHARE."""
+    folders: Counter = Counter()
+    for recipe in recipes:
+        folders[recipe.path.partition("/")[0]] += weight(recipe)
+    room, chosen = HELPER_SHARE * sum(folders.values()), set()
+    for folder, cost in sorted(folders.items(), key=lambda item: (-item[1], item[0])):
+        if cost <= room:
+            room -= cost
+            chosen.add(folder)
+    return {r.path for r in recipes if r.path.partition("/")[0] in chosen}
+
+
+def share(files: dict, state_dir: Path | None) -> "Helper | None":
+    """Hand part of the pages still to make (spare.Deferred, from one PageStream) to a forked helper,
+    replacing them in `files` with spare.Staged; None when not worth it or not possible (one CPU, no
+    fork, no spare tree)."""
+    deferred = [path for path, data in files.items() if isinstance(data, spare.Deferred)]
+    if state_dir is None or len(deferred) < MIN_PAGES or workers.jobs() < 2 or not hasattr(os, "fork"):
+        return None
+    stream = files[deferred[0]].source
+    if any(files[path].source is not stream for path in deferred):
+        return None
+    paths = helper_share([stream.recipes[path] for path in deferred])
+    helper = Helper(stream, sorted(paths), state_dir)
+    if not paths or not helper.start():
+        helper.close()
+        return None
+    for path in paths:
+        files[path] = spare.Staged(helper, path)
+    return helper
+
+
+class Helper:
+    """A forked process making some pages of a PageStream into a staging folder."""
+
+    def __init__(self, stream, paths: list[str], state_dir: Path):
+        self.stream, self.paths = stream, paths
+        state_dir.mkdir(parents=True, exist_ok=True)
+        self.folder = tempfile.mkdtemp(prefix="staged-", dir=state_dir)
+        self.pid, self.pipe, self.digests = 0, None, None
+
+    def start(self) -> bool:
+        """Fork the helper; False if the system refuses."""
+        read, write = os.pipe()
+        try:
+            self.pid = os.fork()
+        except OSError:
+            os.close(read)
+            os.close(write)
+            return False
+        if self.pid == 0:  # the helper: never returns
+            os.close(read)
+            self._serve(write)
+        os.close(write)
+        self.pipe = read
+        return True
+
+    def _serve(self, pipe: int) -> None:
+        """In the helper: make every page, then send back {path: digest} and the problems met."""
+        code = 1
+        try:
+            digests = {path: self._make(path) for path in self.paths}
+            with os.fdopen(pipe, "wb") as out:
+                out.write(pickle.dumps((digests, list(self.stream.problems.values())), protocol=5))
+            code = 0
+        finally:
+            os._exit(code)  # skip the parent's atexit handlers and buffered output
+
+    def _make(self, path: str) -> str:
+        data = self.stream.render_bytes(path)
+        self._write(path, data)
+        return spare.digest_of(data)
+
+    def _write(self, path: str, data: bytes) -> None:
+        spare.inside_tree(path)
+        target = os.path.join(self.folder, path)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, "xb") as handle:
+            handle.write(data)
+
+    def locate(self, path: str) -> tuple[str, str]:
+        """Where the helper wrote a page, and its digest; waits for the helper to finish. If the
+        helper failed, this process makes the page itself."""
+        if self.digests is None:
+            self._collect()
+        digest = self.digests.get(path)
+        if digest is None:
+            data = self.stream.render_bytes(path)
+            self._write(path, data)
+            self.digests[path] = digest = spare.digest_of(data)
+        self.stream.record(path, digest)
+        return os.path.join(self.folder, path), digest
+
+    def _collect(self) -> None:
+        """Read the helper's report and reap it (an empty report when it failed)."""
+        chunks = []
+        with os.fdopen(self.pipe, "rb") as pipe:
+            while chunk := pipe.read(1 << 20):
+                chunks.append(chunk)
+        self.pipe = None
+        _, status = os.waitpid(self.pid, 0)
+        self.digests, problems = {}, []
+        if os.waitstatus_to_exitcode(status) == 0 and chunks:
+            self.digests, problems = pickle.loads(b"".join(chunks))
+        else:  # whatever it wrote is suspect: start afresh
+            shutil.rmtree(self.folder, ignore_errors=True)
+            os.makedirs(self.folder)
+        for problem in problems:
+            self.stream.problems.setdefault((problem.path, problem.line, problem.message), problem)
+
+    def check(self) -> None:
+        """Raise every template problem met (by either process)."""
+        if self.digests is None:
+            self._collect()
+        self.stream.check()
+
+    def close(self) -> None:
+        """Stop the helper if it still runs, and remove the staging folder."""
+        if self.pipe is not None:
+            os.close(self.pipe)
+            self.pipe = None
+            try:
+                os.kill(self.pid, 9)
+                os.waitpid(self.pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+        shutil.rmtree(self.folder, ignore_errors=True)

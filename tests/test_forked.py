@@ -1,0 +1,104 @@
+"""Pages made by the forked helper are the bytes one process would make, and its failures are contained."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from site_builder import forked, pages
+from site_builder.build import build
+from site_builder.errors import ContentError
+from site_builder.fingerprints import Many
+from test_incremental import corpus, override_template, plain_build, tree
+
+
+@pytest.fixture
+def helped(monkeypatch):
+    """Builds fork the helper however few pages they make; returns the list of helpers started."""
+    monkeypatch.setattr(forked, "MIN_PAGES", 1)
+    monkeypatch.setenv("SITE_BUILDER_JOBS", "2")
+    started = []
+    original = forked.Helper.start
+
+    def start(self):
+        started.append(original(self))
+        return started[-1]
+    monkeypatch.setattr(forked.Helper, "start", start)
+    return started
+
+
+def staging_folders(site) -> list:
+    return sorted((site / ".cache" / "site-builder").glob("staged-*"))
+
+
+def test_a_helped_build_gives_the_bytes_of_a_plain_build(tmp_path, monkeypatch, helped):
+    site = corpus.write_site(tmp_path / "site", 80, seed=11, actors=15, tags=5)
+    result = build(site)
+    assert helped == [True]
+    assert result.rendered == result.pages
+    assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
+    override_template(site)  # every page depends on the templates: all are made again, helped
+    build(site)
+    assert helped == [True, True]
+    assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
+    assert staging_folders(site) == []
+
+
+def test_the_helper_is_not_forked_for_a_small_change(tmp_path, monkeypatch, helped):
+    site = corpus.write_site(tmp_path / "site", 30, seed=11, actors=6, tags=3)
+    build(site)
+    monkeypatch.setattr(forked, "MIN_PAGES", 20)
+    path = sorted((site / "content" / "events").rglob("*.md"))[0]
+    path.write_text(path.read_text() + "\nOne more sentence.\n")
+    build(site)
+    assert helped == [True]  # the first, cold build only
+    assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
+
+
+def test_a_template_error_in_a_helper_page_fails_the_build_and_output_stays(tmp_path, monkeypatch, helped):
+    site = corpus.write_site(tmp_path / "site", 30, seed=11, actors=6, tags=3)
+    build(site)
+    before = tree(site / "output")
+    monkeypatch.setattr(forked, "helper_share", lambda recipes: {r.path for r in recipes if r.path.startswith("events/")})
+    (site / "templates").mkdir()
+    (site / "templates" / "event.html").write_text('{% extends "base.html" %}{% block main %}{{ 1 // 0 }}{% endblock %}\n')
+    with pytest.raises(ContentError) as error:
+        build(site)
+    assert helped == [True, True]
+    [problem] = error.value.problems
+    assert problem.path.endswith("event.html") and "ZeroDivisionError" in problem.message
+    assert tree(site / "output") == before
+    assert staging_folders(site) == []
+
+
+def test_a_helper_that_dies_is_stood_in_for(tmp_path, monkeypatch, helped):
+    site = corpus.write_site(tmp_path / "site", 40, seed=12, actors=8, tags=3)
+    monkeypatch.setattr(forked.Helper, "_serve", lambda self, pipe: os._exit(3))
+    build(site)
+    assert helped == [True]
+    assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
+
+
+def test_one_cpu_makes_every_page_itself(tmp_path, monkeypatch, helped):
+    site = corpus.write_site(tmp_path / "site", 20, seed=12, actors=5, tags=3)
+    monkeypatch.setenv("SITE_BUILDER_JOBS", "1")
+    build(site)
+    assert helped == []
+
+
+def recipe(path: str, items: int = 0) -> pages.Recipe:
+    return pages.Recipe(path, pages.text_page, (Many(range(items)),) if items else ())
+
+
+def test_the_helper_takes_whole_folders_and_about_half_the_work():
+    recipes = [recipe(f"events/e{i}/index.html") for i in range(100)]
+    recipes += [recipe(f"actors/a{i}/index.html", items=50) for i in range(10)]  # 10 × (1 + 50 × 0.18) = 100
+    recipes += [recipe(f"tags/t{i}/index.html", items=5) for i in range(5)]
+    recipes += [recipe("index.html", items=10)]
+    share = forked.helper_share(recipes)
+    folders = {path.partition("/")[0] for path in share}
+    assert all(r.path in share for r in recipes if r.path.partition("/")[0] in folders)  # folders are not split
+    helper = sum(forked.weight(r) for r in recipes if r.path in share)
+    total = sum(forked.weight(r) for r in recipes)
+    assert 0.4 * total <= helper <= forked.HELPER_SHARE * total
