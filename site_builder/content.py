@@ -209,7 +209,7 @@ def build_event(path: Path, display: str, doc, values: dict, lines: dict) -> mod
         draft=bool(values.get("draft")),
         body=doc.body,
         body_line=doc.body_line,
-        lines=tuple(lines.items()),
+        lines=model.LineMap.of(lines),
         claims=tuple(model.Stance(s["claim"], s["stance"], s.get("by") or "", lines[f"claims[{i}]"])
                      for i, s in enumerate(values.get("claims") or (), start=1)),
         updated=values.get("updated"),
@@ -255,7 +255,7 @@ def load_claim(site, site_label, path):
         return None, [Problem(display, doc.body_line + costly[0], "body", costly[1])]
     return model.Claim(slug=slug, statement=values["statement"], summary=values.get("summary") or "",
                        tags=tuple(values.get("tags") or ()), body=doc.body, path=display, body_line=doc.body_line,
-                       lines=tuple(lines.items())), []
+                       lines=model.LineMap.of(lines)), []
 
 
 def load_actor(site, site_label, path):
@@ -273,7 +273,7 @@ def load_actor(site, site_label, path):
         slug=slug, name=values["name"], kind=values.get("kind") or "other",
         aliases=tuple(values.get("aliases") or ()), affiliations=tuple(values.get("affiliations") or ()),
         description=values.get("description") or "", body=doc.body, path=display, body_line=doc.body_line,
-        lines=tuple(lines.items()),
+        lines=model.LineMap.of(lines),
     ), []
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -11,6 +12,36 @@ STATUSES = ("confirmed", "reported", "unconfirmed", "disputed", "denied")
 STANCES = STATUSES  # a stance on a claim uses the same words as an event's status
 KINDS = ("person", "state", "organization", "group", "media", "other")
 ORDERS = ("oldest-first", "newest-first")
+
+
+@functools.lru_cache(maxsize=1024)
+def shared_names(names: tuple[str, ...]) -> tuple[str, ...]:
+    """One tuple for every equal tuple of field names: files with the same fields share it."""
+    return names
+
+
+@dataclass(frozen=True, slots=True)
+class LineMap:
+    """Where each front-matter field of a file stands, compactly: as pairs, the line numbers of
+    100,000 events took 250 MB (a tuple and a name string per field per file)."""
+
+    names: tuple[str, ...] = ()
+    numbers: tuple[int, ...] = ()
+
+    @classmethod
+    def of(cls, lines: dict) -> "LineMap":
+        """The map of a {field name: line} dict."""
+        return cls(shared_names(tuple(lines)), tuple(lines.values()))
+
+    def line_of(self, name: str) -> int:
+        """The line where the field `name` stands (1 if it has none)."""
+        try:
+            return self.numbers[self.names.index(name)]
+        except ValueError:
+            return 1
+
+
+NO_LINES = LineMap()
 
 
 @dataclass(frozen=True)
@@ -95,11 +126,11 @@ class Claim:
     body: str = ""
     path: str = ""
     body_line: int = 1
-    lines: tuple[tuple[str, int], ...] = field(default=(), compare=False, repr=False)
+    lines: LineMap = field(default=NO_LINES, compare=False, repr=False)
 
     def line_of(self, name: str) -> int:
         """The line where the front-matter field `name` stands."""
-        return dict(self.lines).get(name, 1)
+        return self.lines.line_of(name)
 
 
 @dataclass(frozen=True)
@@ -123,14 +154,14 @@ class Event:
     draft: bool = False
     body: str = ""
     body_line: int = 1
-    lines: tuple[tuple[str, int], ...] = field(default=(), compare=False, repr=False)
+    lines: LineMap = field(default=NO_LINES, compare=False, repr=False)
     claims: tuple[Stance, ...] = ()
     updated: PartialDate | None = None
     corrections: tuple[Correction, ...] = ()
 
     def line_of(self, name: str) -> int:
         """The line where the front-matter field `name` stands."""
-        return dict(self.lines).get(name, 1)
+        return self.lines.line_of(name)
 
     @property
     def last_change(self) -> PartialDate | None:
@@ -158,11 +189,11 @@ class Actor:
     path: str = ""
     body_line: int = 1
     has_file: bool = True
-    lines: tuple[tuple[str, int], ...] = field(default=(), compare=False, repr=False)
+    lines: LineMap = field(default=NO_LINES, compare=False, repr=False)
 
     def line_of(self, name: str) -> int:
         """The line where the front-matter field `name` stands."""
-        return dict(self.lines).get(name, 1)
+        return self.lines.line_of(name)
 
 
 @dataclass(frozen=True)
