@@ -7,6 +7,7 @@ page; a warm build fingerprints the inputs and makes only the pages whose inputs
 
 from __future__ import annotations
 
+import heapq
 import json
 from collections import Counter
 from dataclasses import dataclass
@@ -306,8 +307,9 @@ def tag_pages(site, cards, url):
 
 def feed_items(site, slugs, cards, bodies) -> tuple:
     """(card, body, event) of the newest events, for an Atom feed."""
-    events = sorted((site.by_slug[s] for s in slugs), key=lambda e: e.sort_key, reverse=True)[:FEED_LIMIT]
-    return Many((cards[e.slug], bodies[e.slug], e) for e in events)
+    # Positions in the chronology order events as their sort keys do (slugs are unique), for a lookup each.
+    newest = heapq.nlargest(FEED_LIMIT, slugs, key=site.positions.__getitem__)
+    return Many((cards[s], bodies[s], site.by_slug[s]) for s in newest)
 
 
 def feed_entry(card, body, event, url) -> dict:

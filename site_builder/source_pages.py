@@ -22,7 +22,7 @@ class Outlet:
     cited: dict = field(default_factory=dict)  # event slugs citing it directly (a dict: an ordered set)
     relays: dict = field(default_factory=dict)  # name it relayed from -> count
     relayed_by: dict = field(default_factory=dict)  # name that relayed it -> count
-    events: dict = field(default_factory=dict)  # event slugs where it appears, either way (an ordered set)
+    events: dict = field(default_factory=dict)  # event slug -> how it cites this outlet (Notes), directly or by relay
 
 
 @functools.lru_cache(maxsize=4096)
@@ -46,11 +46,13 @@ def gather(site) -> dict:
         for source in event.sources:
             publisher = outlet(found, source.publisher)
             origin = outlet(found, source.via) if source.via else None
-            for one in (publisher, origin):
-                if one is not None:
-                    one.events[event.slug] = None
             if publisher is not None:
+                publisher.events.setdefault(event.slug, []).append(
+                    Note(source.title or source.url, source.url, f"Cited{f', relaying {source.via}' if source.via else ''}:"))
                 publisher.cited[event.slug] = None
+            if origin is not None:
+                origin.events.setdefault(event.slug, []).append(
+                    Note(source.title or source.url, source.url, f"Relayed by {source.publisher}:"))
             if publisher is not None and origin is not None:
                 publisher.relays[origin.name] = publisher.relays.get(origin.name, 0) + 1
                 origin.relayed_by[publisher.name] = origin.relayed_by.get(publisher.name, 0) + 1
@@ -61,20 +63,6 @@ def counted(names: dict, found: dict, url) -> list[Link]:
     """Names with their counts, linked to their source pages."""
     return [Link(name, url(f"sources/{outlet_slug(name)}/"), outlet_slug(name), str(n)) for name, n in sorted(names.items())
             if outlet_slug(name) in found]
-
-
-def notes_for(site, one: Outlet) -> dict:
-    """Under each event: how it cites this outlet, directly or through a relay."""
-    notes = {}
-    for slug in one.events:
-        lines = []
-        for s in site.by_slug[slug].sources:
-            if outlet_slug(s.publisher) == one.slug:
-                lines.append(Note(s.title or s.url, s.url, f"Cited{f', relaying {s.via}' if s.via else ''}:"))
-            if s.via and outlet_slug(s.via) == one.slug:
-                lines.append(Note(s.title or s.url, s.url, f"Relayed by {s.publisher}:"))
-        notes[slug] = lines
-    return notes
 
 
 def matching_actor(site, name: str) -> Link | None:
@@ -98,7 +86,7 @@ def plan(site, cards, url):
             "page_title": f"Source: {one.name}", "name": one.name, "cited": len(one.cited),
             "relays": counted(one.relays, found, url), "relayed_by": counted(one.relayed_by, found, url),
             "actor": Link(actor.label, url(actor.url), actor.slug) if actor else None,
-            "notes": notes_for(site, one)}, pages.entries(cards, one.events))
+            "notes": one.events}, pages.entries(cards, one.events))
     yield corrections_page(site, cards)
 
 
