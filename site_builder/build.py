@@ -189,12 +189,25 @@ class PageStream:
 SHARED = {views.Card: None, Body: None, Event: pages.event_essence, Actor: None, PartialDate: None}
 
 
+def stored_digests(memo: Memo) -> dict:
+    """id -> (value, digest) of the events and bodies in the memo: an event by the digest of its model
+    without its body, made when it was parsed; a body by the key it is stored under (its text and the
+    settings), which determines it. A warm build need not pickle 10,000 unchanged events and bodies."""
+    known = {id(body): (body, "body:" + key) for key, body in memo.bodies.items()}
+    for name, (_, model, _, _, head) in memo.files.items():
+        if head is not None and isinstance(model, Event):
+            known[id(model)] = (model, "event:" + head)
+    return known
+
+
 def changed_pages(memo: Memo, salt: str, vouched: dict, carried: dict | None = None):
     """A render_pages that keeps pages whose inputs and output file are unchanged (spare.Keep)
     and leaves the others to be made and rendered as they are written (spare.Deferred).
     `carried` keeps shared values' digests from one call to the next (serve)."""
     def render_pages(env, plan):
-        prints = Fingerprints(cache.digest(salt, pickle.dumps(plan.common, protocol=5)), SHARED, carried)
+        known = {} if carried is None else carried
+        known.update(stored_digests(memo))
+        prints = Fingerprints(cache.digest(salt, pickle.dumps(plan.common, protocol=5)), SHARED, known)
         marks = {r.path: prints.of(r.path, (r.make, r.inputs)) for r in plan.recipes}
         prints.carry()
         kept = {}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 import stat
 import zlib
 from dataclasses import dataclass, field
@@ -26,7 +27,8 @@ FILE_SHARDS = BODY_SHARDS = 64
 class Memo:
     """Caches between builds; each maps a digest-bearing key to a result."""
 
-    files: dict = field(default_factory=dict)  # display path -> (file digest, model or None, problems, body start)
+    # display path -> (file digest, model or None, problems, body start, digest of the model without its body)
+    files: dict = field(default_factory=dict)
     bodies: dict = field(default_factory=dict)  # body key -> Body
     pages: dict = field(default_factory=dict)  # output path -> (fingerprint, content digest)
     dirty: bool = False
@@ -95,8 +97,8 @@ def _signature(part: str, entries: dict) -> dict:
 def _without_bodies(files: dict) -> dict:
     """File entries without the Markdown bodies that can be cut again from the file's bytes:
     the next build reads every file anyway to digest it, and the bodies are most of the memo."""
-    return {name: (digest, _with_field(model, "body", "") if start is not None else model, problems, start)
-            for name, (digest, model, problems, start) in files.items()}
+    return {name: (digest, _with_field(model, "body", "") if start is not None else model, problems, start, head)
+            for name, (digest, model, problems, start, head) in files.items()}
 
 
 def _with_field(model, name: str, value):
@@ -148,8 +150,16 @@ def _parse(shared, paths):
     for path in paths:
         model, problems = loader(site, site_label, path)
         data = read_bytes(path) if getattr(model, "body", "") else None
-        results.append((model, problems, None if data is None else body_start(data, model)))
+        results.append((model, problems, None if data is None else body_start(data, model), head_digest(model)))
     return results
+
+
+def head_digest(model) -> str | None:
+    """A digest of everything in a model but its body: pages that show an event without its body
+    (lists, exports) are fingerprinted by it, so a warm build need not pickle every event again."""
+    if model is None:
+        return None
+    return hashlib.blake2b(pickle.dumps(_with_field(model, "body", ""), protocol=5), digest_size=16).hexdigest()
 
 
 def parse_files(memo: Memo, loader, site: Path, site_label: str, paths: list[Path], display,
@@ -170,10 +180,10 @@ def parse_files(memo: Memo, loader, site: Path, site_label: str, paths: list[Pat
         if digest is None or entry is None or entry[0] != digest:
             missing.append((i, digest))
         elif entry[3] is not None and not entry[1].body:
-            memo.files[name] = (digest, _with_body(entry[1], data, entry[3]), entry[2], entry[3])
+            memo.files[name] = (digest, _with_body(entry[1], data, entry[3]), *entry[2:])
     fresh = pool.run(_parse, (loader, site, site_label), [paths[i] for i, _ in missing])
-    for (i, digest), (model, problems, start) in zip(missing, fresh):
-        memo.files[names[i]] = (digest, model, tuple(problems), start)
+    for (i, digest), (model, problems, start, head) in zip(missing, fresh):
+        memo.files[names[i]] = (digest, model, tuple(problems), start, head)
         memo.dirty = True
     return [memo.files[name][1:3] for name in names]
 
