@@ -144,3 +144,23 @@ def test_the_fallback_refuses_a_kept_file_that_changed_during_the_build(tmp_path
     (output / "a.html").unlink()
     with pytest.raises(ContentError):
         spare.materialise({"a.html": kept}, output)
+
+
+def test_a_mirrored_publish_leaves_the_spare_level_with_output(tmp_path):
+    tree_ = spare.SpareTree(tmp_path / "site" / "output", tmp_path / "site" / ".cache")
+    tree_.publish({"index.html": "home", "a/index.html": "a", "b/index.html": "b", ".nojekyll": ""}, mirror=True)
+    files = keep_all(tree_)
+    files["a/index.html"] = "a, edited"
+    del files["b/index.html"]
+    files["c/index.html"] = "c"
+    assert tree_.publish(files, mirror=True) == ("a/index.html", "b/index.html", "c/index.html")
+    assert tree(tree_.spare) == tree(tree_.output) == {".nojekyll": b"", "a/index.html": b"a, edited",
+                                                       "c/index.html": b"c", "index.html": b"home"}
+    for rel in tree(tree_.output):  # the same files, linked: the next publish writes only its own changes
+        assert os.lstat(tree_.spare / rel).st_ino == os.lstat(tree_.output / rel).st_ino
+    (tree_.spare / "stray.html").write_text("stray")  # level() does not walk; the next publish does
+    files = keep_all(tree_)
+    files["index.html"] = "home, edited"
+    tree_.publish(files, mirror=True)
+    assert "stray.html" not in tree(tree_.output) and "stray.html" not in tree(tree_.spare)
+    assert tree(tree_.output)["index.html"] == b"home, edited" == tree(tree_.spare)["index.html"]
