@@ -124,12 +124,12 @@ def make_files(site, bodies, site_dir: Path, env=None, render_pages=render.rende
 
 def render_site(site_path: Path, drafts=False, strict=False, base_url=None, site_label=None, env=None,
                 memo=None, render_pages=render.render_all, watch=None, pool=workers.INLINE):
-    """Load, check and render the whole site in memory; return (files, Site, warnings). Writes nothing."""
+    """Load, check and render the whole site in memory; return (files, Site, warnings, bodies). Writes nothing."""
     watch = watch or Stopwatch()
     site, warnings, bodies = load_and_convert(site_path, drafts, strict, base_url, site_label, memo, pool, watch)
     files = make_files(site, bodies, site_path, env, render_pages)
     watch.lap("plan and render pages")
-    return files, site, warnings
+    return files, site, warnings, bodies
 
 
 def load_and_convert(site_path: Path, drafts, strict, base_url, site_label, memo, pool, watch):

@@ -21,7 +21,7 @@ def check(site_dir=".", site_label=None) -> list[Problem]:
     """Every problem in the site, errors and warnings, sorted; an empty list means all is well."""
     site_path = build.site_folder(site_dir)
     try:
-        files, site, warnings = build.render_site(site_path, site_label=site_label)
+        files, site, warnings, _ = build.render_site(site_path, site_label=site_label)
     except ContentError as error:
         return list(error.problems)
     strict = [replace(p, warning=False) for p in warnings]  # what build --strict refuses

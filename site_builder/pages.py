@@ -139,11 +139,16 @@ def listing(path, template, context, chronological, overview=False, ends=False) 
     return Recipe(path, make_listing, (template, context, chronological, overview, ends))
 
 
+def common_values(site, url: Urls) -> dict:
+    """The values every page is made with: settings, URLs, status notes."""
+    return {"site": site.settings, "url": url, "status_notes": STATUS_NOTES}
+
+
 def plan(site, bodies: dict) -> Plan:
     """Every page of the site, in a stable order."""
     url = Urls(site.settings)
     cards = {e.slug: make_card(e, site, url, e.summary or bodies[e.slug].first_paragraph) for e in site.events}
-    common = {"site": site.settings, "url": url, "status_notes": STATUS_NOTES}
+    common = common_values(site, url)
     recipes = [*chronology_pages(site, cards, url)]
     recipes += [event_page(site, e, cards, bodies[e.slug], url) for e in site.events]
     recipes += actor_pages(site, cards, bodies, url)

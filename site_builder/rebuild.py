@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from site_builder import build, render, spare, workers
+from site_builder import build, preview, render, spare, workers
 from site_builder.errors import ContentError, Problem
 from site_builder.memo import Memo
 
@@ -41,6 +41,18 @@ class Rebuilder:
         self.pool = workers.Pool(start=True)  # forked now, before the server's threads start
         self.loaded = False  # the last run read every file (or had it from a run that did)
         self.digests: dict = {}  # shared values' digests, carried from one rebuild to the next
+        self.last: preview.Last | None = None  # what the last run made the site from, if it succeeded
+
+    def preview(self, changed) -> preview.Preview | None:
+        """Put the edited event's page in place at once when the change is to its text alone (preview.py)."""
+        return preview.preview(self.last, self.env, self.site, self.site_label, changed, self.tree.output)
+
+    def settled(self, shown: preview.Preview, outcome: Outcome) -> bool:
+        """Whether a rebuild after a preview changed no page but the one previewed, which it left as shown
+        (the browsers need not reload twice; feeds and exports may have changed)."""
+        entry = self.tree.manifests.get("output", {}).get(shown.path)
+        return (outcome.ok and entry is not None and entry[0] == spare.digest_of(shown.data)
+                and all(path == shown.path or not path.endswith(".html") for path in outcome.written))
 
     def run(self, changed=()) -> Outcome:
         """Rebuild (drafts shown); on errors leave the served site as it was."""
@@ -56,16 +68,18 @@ class Rebuilder:
         render_pages = build.changed_pages(self.memo, salt, self.tree.vouched(), self.digests)
         self.memo.trust = self.unchanged_since_last_run(changed) if self.loaded else None
         self.loaded = False
+        self.last = None
         try:
-            files, site, warnings = build.render_site(self.site, drafts=True, site_label=self.site_label,
-                                                      env=self.env, memo=self.memo, render_pages=render_pages,
-                                                      pool=self.pool)
+            files, site, warnings, bodies = build.render_site(self.site, drafts=True, site_label=self.site_label,
+                                                              env=self.env, memo=self.memo, render_pages=render_pages,
+                                                              pool=self.pool)
         except ContentError as error:
             return Outcome(False, error.problems, seconds=time.perf_counter() - start)
         finally:
             self.memo.trust = None
         self.loaded = True
         written = self.tree.publish(files, mirror=True)
+        self.last = preview.Last(site, bodies)
         return Outcome(True, warnings, written, build.rendered_pages(files), len(site.events), time.perf_counter() - start)
 
     def unchanged_since_last_run(self, changed):

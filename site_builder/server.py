@@ -142,12 +142,17 @@ def watch_loop(site: Path, last: dict, rebuilder: Rebuilder, status: Status, say
             now = later
         changed, last = watch.changes(last, now), now
         try:
+            shown = rebuilder.preview(changed)
+            if shown is not None:
+                loop.add_callback(reload_browsers, changed)
+                say(f"{changed[0]}: its page is shown; rebuilding the rest")
             outcome = rebuilder.run(changed)
         except OSError as error:  # e.g. the disk is full: say so and keep serving the last good site
             say(f"error: could not write the served site: {error}")
             continue
         report(outcome, status, say, changed)
-        loop.add_callback(reload_browsers, changed)
+        if shown is None or not rebuilder.settled(shown, outcome):
+            loop.add_callback(reload_browsers, changed)
 
 
 def report(outcome, status: Status, say, changed=()) -> None:

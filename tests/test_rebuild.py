@@ -58,3 +58,53 @@ def test_rebuilds_give_the_pages_a_build_gives(scratch, tmp_path):
     for path in ("events/event-2/index.html", "index.html", "years/2023/index.html", "events.json", "feed.xml"):
         assert served_files[path] == built[path], path
     assert "events/event-5/index.html" not in served_files
+
+
+def test_a_body_edit_is_previewed_before_the_rebuild_with_the_rebuild_s_bytes(scratch):
+    for n in range(4):
+        scratch.event(f"event-{n}", title=f"Event {n}", date=f"2024-10-{n + 10}", body=f"Lede {n}.\n\nMore {n}.")
+    served = rebuilder(scratch)
+    try:
+        assert served.preview(("content/events/event-1.md",)) is None  # nothing built yet
+        assert served.run().ok
+        scratch.event("event-1", title="Event 1", date="2024-10-11", body="Lede 1.\n\nMore 1, rewritten.\n\nAnd a new paragraph.")
+        shown = served.preview(("content/events/event-1.md",))
+        assert shown is not None and shown.path == "events/event-1/index.html"
+        assert "And a new paragraph." in page(scratch, "event-1")  # served before the rebuild ran
+        assert "More 0." in page(scratch, "event-0")
+        outcome = served.run(("content/events/event-1.md",))
+        assert served.settled(shown, outcome)  # the rebuild made the very bytes shown: no second reload
+        assert page(scratch, "event-1").encode() == shown.data
+    finally:
+        served.pool.close()
+    scratch.build(drafts=True, use_cache=False)
+    assert scratch.snapshot(scratch.root.parent / "served" / "site") == scratch.snapshot()
+
+
+def test_edits_lists_would_show_are_left_to_the_rebuild(scratch):
+    scratch.event("one", title="One", date="2024-10-10", body="Lede.\n\nMore.")
+    scratch.event("two", title="Two", date="2024-10-11", body="Lede two.")
+    served = rebuilder(scratch)
+    try:
+        assert served.run().ok
+        before = page(scratch, "one")
+        edits = [
+            (("content/events/one.md",), dict(title="One, retitled", date="2024-10-10", body="Lede.\n\nMore.")),
+            (("content/events/one.md",), dict(title="One", date="2024-10-10", body="A new lede.\n\nMore.")),
+            (("content/events/one.md",), dict(title="One", date="2024-10-10", body="Lede.\n\nSee [two](event:nowhere).")),
+            (("content/events/one.md", "content/events/two.md"), dict(title="One", date="2024-10-10", body="Lede.\n\nOther.")),
+        ]
+        for changed, fields in edits:
+            scratch.event("one", **fields)
+            assert served.preview(changed) is None, fields
+            assert page(scratch, "one") == before
+        scratch.event("three", title="Three", date="2024-10-12", body="New.")
+        assert served.preview(("content/events/three.md",)) is None  # a new event changes lists
+        scratch.event("one", title="One", date="2024-10-10", body="Lede.\n\nMore.")
+        assert served.run(("content/events/one.md", "content/events/three.md")).ok
+        scratch.write("content/events/two.md", "---\ntitle: [broken\n---\n")
+        assert not served.run(("content/events/two.md",)).ok
+        scratch.event("one", title="One", date="2024-10-10", body="Lede.\n\nEdited while the site is broken.")
+        assert served.preview(("content/events/one.md",)) is None  # only from a good build
+    finally:
+        served.pool.close()

@@ -219,3 +219,45 @@ def test_requests_naming_another_host_are_refused_while_serving_on_loopback(serv
     assert status_for(f"127.0.0.1.rebound.example:{port}") == 404
     assert status_for(f"localhost:{port}") == 200
     assert status_for(f"127.0.0.1:{port}") == 200
+
+
+class Loop:
+    """Stands in for the IOLoop: records the callbacks the watcher schedules (reloads)."""
+
+    def __init__(self):
+        self.calls = []
+
+    def add_callback(self, function, *args):
+        self.calls.append((function.__name__, args))
+
+
+def test_a_previewed_edit_reloads_the_browsers_once_and_other_edits_once_too(site, monkeypatch):
+    from site_builder.rebuild import Rebuilder
+    site.event("first-event", title="First event", body="The original body.\n\nA second paragraph.")
+    target = site.root.parent / "served" / "site"
+    target.parent.mkdir()
+    rebuilder, status, loop, said = Rebuilder(site.root, target, {}, "site"), server.Status(), Loop(), []
+    monkeypatch.setattr(server, "POLL_SECONDS", 0.02)
+    watcher = None
+    try:
+        assert rebuilder.run().ok
+        first = server.watch.snapshot(site.root)
+        watcher = threading.Thread(target=server.watch_loop, args=(site.root, first, rebuilder, status, said.append, loop))
+        watcher.start()
+
+        def settle(lines: int):
+            end = time.monotonic() + 10
+            while len([s for s in said if "built" in s]) < lines and time.monotonic() < end:
+                time.sleep(0.02)
+        site.event("first-event", title="First event", body="The original body.\n\nThe second paragraph, rewritten.")
+        settle(1)
+        assert any("its page is shown" in s for s in said), said
+        assert [name for name, _ in loop.calls] == ["reload_browsers"]  # the preview's; the rebuild changed nothing more
+        site.event("first-event", title="First event, retitled", body="The original body.\n\nThe second paragraph, rewritten.")
+        settle(2)
+        assert [name for name, _ in loop.calls] == ["reload_browsers"] * 2  # no preview: the rebuild's reload
+    finally:
+        status.stop.set()
+        if watcher is not None:
+            watcher.join(timeout=5)
+        rebuilder.pool.close()

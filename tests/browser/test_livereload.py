@@ -34,3 +34,15 @@ def test_an_open_page_reloads_itself_after_an_edit(scratch, serving, watched):
     expect(watched.get_by_role("alert")).to_have_count(0)
     assert not [e for e in watched.errors if "Content Security Policy" in e or "WebSocket" in e], watched.errors
     assert all(url.startswith(serving.root) for url in watched.requests)
+
+
+def test_a_text_edit_is_shown_by_its_preview(scratch, serving, watched):
+    scratch.event("first-event", title="First event", body="The original body.\n\nA second paragraph.")
+    serving.wait_line(r"built 1 events")
+    watched.goto(serving.root + BASE + "events/first-event/")
+    watched.wait_for_function("() => window.LiveReload && window.LiveReload.connector && window.LiveReload.connector.protocol >= 7")
+    scratch.event("first-event", title="First event", body="The original body.\n\nThe second paragraph, rewritten.")
+    expect(watched.locator("main")).to_contain_text("The second paragraph, rewritten.", timeout=5000)
+    serving.wait_line(r"first-event\.md: its page is shown")
+    serving.wait_line(r"first-event\.md: built 1 events")
+    assert not watched.errors, watched.errors
