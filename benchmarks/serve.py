@@ -62,6 +62,18 @@ def stop(proc: subprocess.Popen) -> None:
         pass
 
 
+def built_lines(log: Path) -> int:
+    """How many rebuilds serve has reported so far ("... built N events in M ms")."""
+    return log.read_text(errors="replace").count(" built ")
+
+
+def wait_rebuilt(log: Path, before: int, timeout: float) -> None:
+    """Wait until serve reports a rebuild after the `before`-th (or the timeout passes)."""
+    end = time.perf_counter() + timeout
+    while built_lines(log) <= before and time.perf_counter() < end:
+        time.sleep(0.05)
+
+
 def latencies(cmd: list[str], site: Path, runs: int, edit: Callable[[int], tuple[str, str]]) -> list[Sample]:
     """Start serve, then `runs` times: edit one event and time until its page shows the edit.
 
@@ -80,11 +92,13 @@ def latencies(cmd: list[str], site: Path, runs: int, edit: Callable[[int], tuple
             last = (log.read_text(errors="replace").strip().splitlines() or ["no output"])[-1]
             raise RuntimeError(f"serve did not answer (its output is in {log}; last line: {last})")
         for run in range(runs):
-            time.sleep(1)  # let the server settle after the previous rebuild
+            rebuilt = built_lines(log)
             slug, text = edit(run)
             seconds = wait_for(f"{base}events/{slug}/", text, 60, proc)
             samples.append(Sample(seconds if seconds is not None else float("inf"), 0.0,
                                   sampler.peak / MIB, 0.0, 0, ""))
+            wait_rebuilt(log, rebuilt, 60)  # the page may be shown before the rebuild ends (a preview)
+            time.sleep(0.5)
     finally:
         sampler.done.set()
         stop(proc)

@@ -31,8 +31,9 @@ from site_builder.content import load_settings
 from site_builder.errors import UsageError
 from site_builder.rebuild import Rebuilder
 
-POLL_SECONDS = 0.1  # how often the site's files are looked at
-SETTLE_SECONDS = 0.05  # editors save in steps (write, rename): wait until the files are quiet
+# After a preview, the browsers reload the page at once: the rebuild waits this long so as not to
+# slow that down (it holds the interpreter for seconds on a big site).
+PREVIEW_GRACE_SECONDS = 0.25
 PORT_TRIES = 10
 OVERLAY_CSS = "/__site_builder__/error.css"
 
@@ -130,22 +131,15 @@ def listen(host: str, port: int) -> socket.socket:
 
 
 def watch_loop(site: Path, last: dict, rebuilder: Rebuilder, status: Status, say, loop: IOLoop) -> None:
-    """Poll the site's files; after each change rebuild, report, and reload the browsers."""
-    while not status.stop.wait(POLL_SECONDS):
-        now = watch.snapshot(site)
-        if now == last:
-            continue
-        while not status.stop.wait(SETTLE_SECONDS):
-            later = watch.snapshot(site)
-            if later == now:
-                break
-            now = later
-        changed, last = watch.changes(last, now), now
+    """Look at the site's files whenever they may have changed; after each change rebuild, report,
+    and reload the browsers."""
+    for changed in watch.saves(site, last, status.stop):
         try:
             shown = rebuilder.preview(changed)
             if shown is not None:
                 loop.add_callback(reload_browsers, changed)
                 say(f"{changed[0]}: its page is shown; rebuilding the rest")
+                status.stop.wait(PREVIEW_GRACE_SECONDS)
             outcome = rebuilder.run(changed)
         except OSError as error:  # e.g. the disk is full: say so and keep serving the last good site
             say(f"error: could not write the served site: {error}")

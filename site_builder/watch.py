@@ -1,15 +1,92 @@
 """Which of the site's source files changed: snapshots of content/, templates/, static/ and site.yaml.
 
-Polling stat() is used rather than OS events because it sees every way editors save (write in
-place, write a temporary file and rename it over, delete and recreate) the same way, on every OS.
+Snapshots of stat() decide what changed, because they see every way editors save (write in place,
+write a temporary file and rename it over, delete and recreate) the same way, on every OS. OS file
+events (inotify, FSEvents... through watchfiles) only say when to look: a snapshot of 10,000 files
+takes 36 ms, too much to take ten times a second, and polling would add its interval to every save.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Iterator
 
 WATCHED = ("content", "templates", "static", "site.yaml")
+QUIET_MS = 25  # editors save in steps (write, rename) within milliseconds: OS events are reported once quiet this long
+LOOK_SECONDS = 0.5  # look anyway this often: site.yaml, folders made later, filesystems without events
+POLL_SECONDS = 0.1  # how often to look where OS file events cannot be had
+SETTLE_SECONDS = 0.05  # without OS events, editors' saves in steps (write, rename) are waited out
+
+
+def saves(site: Path, last: dict, stop) -> Iterator[tuple[str, ...]]:
+    """The paths each save changed (relative to the site), as saves happen, until `stop` is set.
+
+    After OS events only the folders they name are looked at again. A change that a periodic look
+    finds first is left one period to the OS events, which normally report it within QUIET_MS; if
+    they do not (a filesystem without events, or a file they do not cover such as site.yaml), the
+    next look acts on it."""
+    doubted = None
+    for told in wakeups(site, stop):
+        now, where = restamped(site, last, told) if told else (snapshot(site), {""})
+        if now == last:
+            doubted = None
+            continue
+        if told is None or (not told and doubted == now):
+            now = settled(site, now, stop)
+        elif not told:
+            doubted = now
+            continue
+        doubted = None
+        changed, last = changes(last, now, where), now
+        if changed:
+            yield changed
+
+
+def settled(site: Path, now: dict, stop) -> dict:
+    """A snapshot taken once the files stay unchanged for SETTLE_SECONDS (editors save in steps)."""
+    while not stop.wait(SETTLE_SECONDS):
+        later = snapshot(site)
+        if later == now:
+            break
+        now = later
+    return now
+
+
+def wakeups(site: Path, stop) -> Iterator[set | None]:
+    """Yield whenever the site's files may have changed, until `stop` (a threading.Event) is set:
+    the paths OS file events named under content/, templates/ or static/ once they went quiet, an
+    empty set when it is merely time to look at everything again, or None for that without OS events."""
+    folders = [os.path.join(site, name) for name in WATCHED[:3] if os.path.isdir(os.path.join(site, name))]
+    try:
+        import watchfiles
+        for events in watchfiles.watch(*folders, stop_event=stop, step=QUIET_MS, rust_timeout=int(LOOK_SECONDS * 1000),
+                                       yield_on_timeout=True, raise_interrupt=False, watch_filter=None):
+            yield {path for _, path in events}
+        return
+    except (ImportError, OSError, RuntimeError, ValueError):  # no folders, no inotify watches left...: poll
+        pass
+    while not stop.wait(POLL_SECONDS):
+        yield None
+
+
+def restamped(site: Path, before: dict, paths: set) -> tuple[dict, set]:
+    """(before brought up to date under the folders holding these paths, those folders' relative
+    prefixes): OS events name what changed, so a save costs a look at its own folder instead of a
+    snapshot of every file. A path that left the watched folders means: take a whole snapshot."""
+    root, prefixes, after = os.path.join(site, ""), set(), dict(before)
+    for path in paths:
+        folder = path if os.path.isdir(path) else os.path.dirname(path)
+        relative = folder[len(root):].replace(os.sep, "/") if folder.startswith(root) else ""
+        if relative.split("/")[0] not in WATCHED[:3]:
+            return snapshot(site), {""}
+        prefixes.add(relative + "/")
+    for prefix in prefixes:
+        for name in [n for n in after if n.startswith(prefix)]:
+            del after[name]
+        if os.path.isdir(os.path.join(site, prefix)):
+            _walk(os.path.join(site, prefix[:-1]), prefix[:-1], after)
+    return after, prefixes
 
 
 def _skipped(name: str) -> bool:
@@ -60,6 +137,8 @@ def _stamp(path: str):
     return (info.st_mtime_ns, info.st_size, info.st_ino)
 
 
-def changes(before: dict, after: dict) -> tuple[str, ...]:
-    """The paths added, removed or modified between two snapshots."""
-    return tuple(sorted(path for path in before.keys() | after.keys() if before.get(path) != after.get(path)))
+def changes(before: dict, after: dict, prefixes=("",)) -> tuple[str, ...]:
+    """The paths added, removed or modified between two snapshots (of those starting with one of prefixes)."""
+    prefixes = tuple(prefixes)
+    return tuple(sorted(path for path in before.keys() | after.keys()
+                        if before.get(path) != after.get(path) and path.startswith(prefixes)))

@@ -237,7 +237,6 @@ def test_a_previewed_edit_reloads_the_browsers_once_and_other_edits_once_too(sit
     target = site.root.parent / "served" / "site"
     target.parent.mkdir()
     rebuilder, status, loop, said = Rebuilder(site.root, target, {}, "site"), server.Status(), Loop(), []
-    monkeypatch.setattr(server, "POLL_SECONDS", 0.02)
     watcher = None
     try:
         assert rebuilder.run().ok

@@ -36,3 +36,91 @@ def test_changes_sees_edits_renames_and_deletions(tmp_path):
     second.rename(tmp_path / "content" / "c.md")
     assert watch.changes(before, watch.snapshot(tmp_path)) == ("content/a.md", "content/b.md", "content/c.md")
     assert watch.changes(before, before) == ()
+
+
+def wake_times(site, action, count: int, source=watch.wakeups, *args) -> list:
+    """(seconds after `action` ran, what was yielded) for the first `count` yields that follow it."""
+    import threading
+    import time
+    stop, seen = threading.Event(), []
+    yields = source(site, *args, stop)
+    next(yields)  # on its way (the OS watches are set up before the first wakeup)
+    start = time.monotonic()
+    action()
+    for value in yields:
+        seen.append((time.monotonic() - start, value))
+        if len(seen) == count:
+            stop.set()
+    return seen
+
+
+def test_an_edit_wakes_the_watcher_at_once_and_it_looks_anyway_now_and_then(tmp_path):
+    (tmp_path / "content" / "events").mkdir(parents=True)
+    page = tmp_path / "content" / "events" / "a.md"
+    page.write_text("a")
+    seen = wake_times(tmp_path, lambda: page.write_text("edited"), 1)
+    assert seen[0][1] == {str(page)} and seen[0][0] < watch.LOOK_SECONDS  # told, well before the next look
+    seen = wake_times(tmp_path, lambda: None, 2)  # nothing happens: it still looks every LOOK_SECONDS
+    assert [told for _, told in seen] == [set(), set()]
+
+
+def test_without_os_events_the_watcher_polls(tmp_path, monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "watchfiles", None)  # as if it could not be imported
+    (tmp_path / "content").mkdir()
+    seen = wake_times(tmp_path, lambda: None, 3)
+    assert [told for _, told in seen] == [None] * 3
+    assert seen[-1][0] < 3 * watch.LOOK_SECONDS  # every POLL_SECONDS
+
+
+def site_with_events(root):
+    (root / "content" / "events" / "2024").mkdir(parents=True)
+    for name in ("a", "b"):
+        (root / "content" / "events" / "2024" / f"{name}.md").write_text(name)
+    (root / "site.yaml").write_text("title: T\n")
+    return root
+
+
+def first_saves(site, action, count: int) -> list:
+    """The first `count` saves watch.saves reports after action, each with the seconds it took."""
+    import threading
+    import time
+    stop, seen = threading.Event(), []
+
+    def consume():
+        for changed in watch.saves(site, watch.snapshot(site), stop):
+            seen.append((time.monotonic() - start, changed))
+            if len(seen) == count:
+                stop.set()
+    start = time.monotonic()
+    consumer = threading.Thread(target=consume)
+    consumer.start()
+    time.sleep(0.3)  # the OS watches are set up
+    start = time.monotonic()
+    action()
+    consumer.join(timeout=10)
+    stop.set()
+    return seen
+
+
+def test_saves_reports_each_save_once_with_its_paths(tmp_path):
+    site = site_with_events(tmp_path)
+    events = site / "content" / "events" / "2024"
+
+    def save_by_rename():  # as many editors do: write a temporary file, rename it over the old one
+        (events / ".a.md.swp").write_text("edited")
+        os.rename(events / ".a.md.swp", events / "a.md")
+    [(seconds, changed)] = first_saves(site, save_by_rename, 1)
+    assert changed == ("content/events/2024/a.md",) and seconds < watch.LOOK_SECONDS
+
+    def move_folder():
+        os.rename(events, site / "content" / "events" / "old")
+    [(_, changed)] = first_saves(site, move_folder, 1)
+    assert changed == ("content/events/2024/a.md", "content/events/2024/b.md",
+                       "content/events/old/a.md", "content/events/old/b.md")
+
+
+def test_a_save_no_os_event_covers_is_seen_by_the_periodic_looks(tmp_path):
+    site = site_with_events(tmp_path)
+    [(seconds, changed)] = first_saves(site, lambda: (site / "site.yaml").write_text("title: New\n"), 1)
+    assert changed == ("site.yaml",) and seconds < 3 * watch.LOOK_SECONDS
