@@ -111,11 +111,16 @@ def render_bodies(site, memo=None, pool=workers.INLINE) -> tuple[dict, list[Prob
     return bodies, problems
 
 
-def make_files(site, bodies, site_dir: Path, env=None, render_pages=render.render_all) -> dict:
-    """Render every page and gather static files: the whole output, in memory."""
+def plan_site(site, bodies) -> pages.Plan:
+    """Every page of the site, the sitemap included."""
     planned = pages.plan(site, bodies)
     sitemap = pages.sitemap([r.path for r in planned.recipes], planned.common["url"])
-    planned = replace(planned, recipes=(*planned.recipes, sitemap))
+    return replace(planned, recipes=(*planned.recipes, sitemap))
+
+
+def make_files(site, bodies, site_dir: Path, env=None, render_pages=render.render_all) -> dict:
+    """Render every page and gather static files: the whole output, in memory."""
+    planned = plan_site(site, bodies)
     files = render_pages(env or render.environment(site_dir), planned)
     output.copy_static([render.theme_dir() / "static", site_dir / "static"], site_dir, files)
     files.update(schema.schema_files())
@@ -273,11 +278,14 @@ def build_site(site_dir, output_dir, drafts, strict, base_url, site_label, use_c
     with workers.Pool(start=not memo.files) as pool:  # a cold build forks its workers while small
         site, warnings, bodies = load_and_convert(site_path, drafts, strict, base_url, site_label, memo, pool, watch)
     # The workers have exited: they must not hold memory while pages render, the build's peak.
-    render_pages = changed_pages(memo, fingerprint_salt(site_path), tree.vouched() if tree else {})
-    files = make_files(site, bodies, site_path, render_pages=render_pages)
-    watch.lap("plan and render pages")
-    helper = forked.share(files, store.root if tree and tree.usable() else None)
+    staging = store.root if tree and tree.usable() else None
+    # A cold build makes every page: its helper is forked now, before this process plans (forked.py).
+    helper = None if memo.pages else forked.start_early(lambda: every_page(site, bodies, site_path), staging, len(site.events))
     try:
+        render_pages = changed_pages(memo, fingerprint_salt(site_path), tree.vouched() if tree else {})
+        files = make_files(site, bodies, site_path, render_pages=render_pages)
+        watch.lap("plan and render pages")
+        helper = forked.adopt(helper, files) if helper else forked.share(files, staging)
         publish(target, files, tree)
     finally:
         if helper is not None:
@@ -288,6 +296,12 @@ def build_site(site_dir, output_dir, drafts, strict, base_url, site_label, use_c
     made = tuple(sorted(p for p, d in files.items() if isinstance(d, (spare.Deferred, spare.Staged))))
     return Result(target, sum(p.endswith(".html") for p in files), len(site.events), warnings, rendered_pages(files),
                   tuple(watch.laps), made)
+
+
+def every_page(site, bodies, site_path: Path) -> PageStream:
+    """A PageStream of every page, remembering nothing (what a cold build's helper makes its share from)."""
+    planned = plan_site(site, bodies)
+    return PageStream(render.environment(site_path), planned.common, {r.path: r for r in planned.recipes}, Memo(), {})
 
 
 def rendered_pages(files: dict) -> int:

@@ -9,6 +9,7 @@ A page's bytes depend only on its recipe, so which process makes it never change
 
 from __future__ import annotations
 
+import ctypes
 import os
 import pickle
 import shutil
@@ -44,37 +45,89 @@ def helper_share(recipes: list) -> set[str]:
     return {r.path for r in recipes if r.path.partition("/")[0] in chosen}
 
 
-def share(files: dict, state_dir: Path | None) -> "Helper | None":
-    """Hand part of the pages still to make (spare.Deferred, from one PageStream) to a forked helper,
-    replacing them in `files` with spare.Staged; None when not worth it or not possible (one CPU, no
-    fork, no spare tree)."""
-    deferred = [path for path, data in files.items() if isinstance(data, spare.Deferred)]
-    if state_dir is None or len(deferred) < MIN_PAGES or workers.jobs() < 2 or not hasattr(os, "fork"):
+def worth_forking(state_dir: Path | None, pages: int) -> bool:
+    """Whether a helper can and should be forked for this many pages to make."""
+    return state_dir is not None and pages >= MIN_PAGES and workers.jobs() > 1 and hasattr(os, "fork")
+
+
+def start_early(plan_everything, state_dir: Path | None, events: int) -> "Helper | None":
+    """A cold build's helper, forked before this process plans (its heap is smaller then, and the
+    helper starts sooner): `plan_everything()`, run in the helper, gives a PageStream of every page,
+    and the helper makes its share of them. None when not worth it or not possible."""
+    if not worth_forking(state_dir, events):
         return None
-    stream = files[deferred[0]].source
-    if any(files[path].source is not stream for path in deferred):
-        return None
-    paths = helper_share([stream.recipes[path] for path in deferred])
-    helper = Helper(stream, sorted(paths), state_dir)
-    if not paths or not helper.start():
+    helper = Helper(state_dir)
+
+    def work():
+        stream = plan_everything()
+        return stream, sorted(helper_share(list(stream.recipes.values())))
+    if not helper.start(work):
         helper.close()
         return None
+    return helper
+
+
+def deferred_paths(files: dict) -> list[str]:
+    """The files still to make, when they all come from one PageStream (else none)."""
+    deferred = [path for path, data in files.items() if isinstance(data, spare.Deferred)]
+    if deferred and any(files[path].source is not files[deferred[0]].source for path in deferred):
+        return []
+    return deferred
+
+
+def adopt(helper: "Helper", files: dict) -> "Helper":
+    """Let an early helper's share of the files stand in `files` as spare.Staged; the share is
+    worked out here as the helper did (a page it did not make is made by this process)."""
+    deferred = deferred_paths(files)
+    if deferred:
+        helper.stream = files[deferred[0]].source
+        for path in helper_share([helper.stream.recipes[path] for path in deferred]):
+            files[path] = spare.Staged(helper, path)
+    return helper
+
+
+def share(files: dict, state_dir: Path | None) -> "Helper | None":
+    """Hand part of the pages still to make (spare.Deferred, from one PageStream) to a helper forked
+    now, replacing them in `files` with spare.Staged; None when not worth it or not possible (one
+    CPU, no fork, no spare tree)."""
+    deferred = deferred_paths(files)
+    if not worth_forking(state_dir, len(deferred)):
+        return None
+    stream = files[deferred[0]].source
+    paths = sorted(helper_share([stream.recipes[path] for path in deferred]))
+    helper = Helper(state_dir)
+    if not paths or not helper.start(lambda: (stream, paths)):
+        helper.close()
+        return None
+    helper.stream = stream
     for path in paths:
         files[path] = spare.Staged(helper, path)
     return helper
 
 
+def release_free_memory() -> None:
+    """Give the C heap's free pages back to the system (glibc's malloc_trim) before forking: a forked
+    process counts every resident page of its parent in its own RSS, free or not (about 11 MiB at
+    10,000 events, counted twice)."""
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
 class Helper:
     """A forked process making some pages of a PageStream into a staging folder."""
 
-    def __init__(self, stream, paths: list[str], state_dir: Path):
-        self.stream, self.paths = stream, paths
+    def __init__(self, state_dir: Path):
         state_dir.mkdir(parents=True, exist_ok=True)
         self.folder = tempfile.mkdtemp(prefix="staged-", dir=state_dir)
+        self.stream = None  # this process's PageStream, which makes what the helper did not
         self.pid, self.pipe, self.digests = 0, None, None
 
-    def start(self) -> bool:
-        """Fork the helper; False if the system refuses."""
+    def start(self, work) -> bool:
+        """Fork the helper, which makes the pages `work()` gives as (PageStream, paths); False if the
+        system refuses."""
+        release_free_memory()
         read, write = os.pipe()
         try:
             self.pid = os.fork()
@@ -84,24 +137,25 @@ class Helper:
             return False
         if self.pid == 0:  # the helper: never returns
             os.close(read)
-            self._serve(write)
+            self._serve(write, work)
         os.close(write)
         self.pipe = read
         return True
 
-    def _serve(self, pipe: int) -> None:
+    def _serve(self, pipe: int, work) -> None:
         """In the helper: make every page, then send back {path: digest} and the problems met."""
         code = 1
         try:
-            digests = {path: self._make(path) for path in self.paths}
+            stream, paths = work()
+            digests = {path: self._make(stream, path) for path in paths}
             with os.fdopen(pipe, "wb") as out:
-                out.write(pickle.dumps((digests, list(self.stream.problems.values())), protocol=5))
+                out.write(pickle.dumps((digests, list(stream.problems.values())), protocol=5))
             code = 0
         finally:
             os._exit(code)  # skip the parent's atexit handlers and buffered output
 
-    def _make(self, path: str) -> str:
-        data = self.stream.render_bytes(path)
+    def _make(self, stream, path: str) -> str:
+        data = stream.render_bytes(path)
         self._write(path, data)
         return spare.digest_of(data)
 

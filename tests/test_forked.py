@@ -21,8 +21,8 @@ def helped(monkeypatch):
     started = []
     original = forked.Helper.start
 
-    def start(self):
-        started.append(original(self))
+    def start(self, work):
+        started.append(original(self, work))
         return started[-1]
     monkeypatch.setattr(forked.Helper, "start", start)
     return started
@@ -74,7 +74,7 @@ def test_a_template_error_in_a_helper_page_fails_the_build_and_output_stays(tmp_
 
 def test_a_helper_that_dies_is_stood_in_for(tmp_path, monkeypatch, helped):
     site = corpus.write_site(tmp_path / "site", 40, seed=12, actors=8, tags=3)
-    monkeypatch.setattr(forked.Helper, "_serve", lambda self, pipe: os._exit(3))
+    monkeypatch.setattr(forked.Helper, "_serve", lambda self, pipe, work: os._exit(3))
     build(site)
     assert helped == [True]
     assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
@@ -102,3 +102,16 @@ def test_the_helper_takes_whole_folders_and_about_half_the_work():
     helper = sum(forked.weight(r) for r in recipes if r.path in share)
     total = sum(forked.weight(r) for r in recipes)
     assert 0.4 * total <= helper <= forked.HELPER_SHARE * total
+
+
+def test_pages_the_early_helper_did_not_make_are_made_here(tmp_path, monkeypatch, helped):
+    site = corpus.write_site(tmp_path / "site", 40, seed=13, actors=8, tags=3)
+    parent = os.getpid()
+
+    def disagreeing_share(recipes):  # the helper takes events/, this process expects it to have made tags/
+        folder = "events/" if os.getpid() != parent else "tags/"
+        return {r.path for r in recipes if r.path.startswith(folder)}
+    monkeypatch.setattr(forked, "helper_share", disagreeing_share)
+    build(site)
+    assert helped == [True]
+    assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
