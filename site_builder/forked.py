@@ -47,7 +47,21 @@ def helper_share(recipes: list) -> set[str]:
 
 def worth_forking(state_dir: Path | None, pages: int) -> bool:
     """Whether a helper can and should be forked for this many pages to make."""
-    return state_dir is not None and pages >= MIN_PAGES and workers.jobs() > 1 and hasattr(os, "fork")
+    return (state_dir is not None and pages >= MIN_PAGES and workers.jobs() > 1 and hasattr(os, "fork")
+            and room_for_a_copy())
+
+
+def room_for_a_copy() -> bool:
+    """Whether the memory still available could hold a second copy of this process (what the helper
+    comes to if it touches everything): a very big site builds in one process rather than swap."""
+    try:
+        with open("/proc/self/statm") as statm:
+            resident = int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        with open("/proc/meminfo") as meminfo:
+            available = next(int(line.split()[1]) * 1024 for line in meminfo if line.startswith("MemAvailable:"))
+    except (OSError, ValueError, IndexError, StopIteration):
+        return True  # not Linux: fork and see
+    return available > 2 * resident
 
 
 def start_early(plan_everything, state_dir: Path | None, events: int) -> "Helper | None":

@@ -115,3 +115,18 @@ def test_pages_the_early_helper_did_not_make_are_made_here(tmp_path, monkeypatch
     build(site)
     assert helped == [True]
     assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
+
+
+def test_no_helper_when_memory_is_short(tmp_path, monkeypatch, helped):
+    site = corpus.write_site(tmp_path / "site", 20, seed=14, actors=5, tags=3)
+    monkeypatch.setattr(forked, "room_for_a_copy", lambda: False)
+    build(site)
+    assert helped == []
+    assert forked.worth_forking(tmp_path, 10_000) is False
+
+
+def test_room_for_a_copy_weighs_this_process_against_the_memory_available(monkeypatch):
+    assert forked.room_for_a_copy()  # the tests' process is small; the machines they run on are not
+    real = os.sysconf
+    monkeypatch.setattr(os, "sysconf", lambda name: 1 << 40 if name == "SC_PAGE_SIZE" else real(name))
+    assert not forked.room_for_a_copy()  # as if each resident page were a terabyte
