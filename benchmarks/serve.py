@@ -91,6 +91,7 @@ def latencies(cmd: list[str], site: Path, runs: int, edit: Callable[[int], tuple
         if wait_for(base, "<", 900, proc) is None:
             last = (log.read_text(errors="replace").strip().splitlines() or ["no output"])[-1]
             raise RuntimeError(f"serve did not answer (its output is in {log}; last line: {last})")
+        time.sleep(1)  # the server answers as soon as it has built; its file watcher may start a moment later
         for run in range(runs):
             rebuilt = built_lines(log)
             slug, text = edit(run)

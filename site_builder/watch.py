@@ -12,6 +12,11 @@ import os
 from pathlib import Path
 from typing import Iterator
 
+try:
+    import watchfiles
+except ImportError:  # pragma: no cover - it is a dependency; without it, polling
+    watchfiles = None
+
 WATCHED = ("content", "templates", "static", "site.yaml")
 QUIET_MS = 25  # editors save in steps (write, rename) within milliseconds: OS events are reported once quiet this long
 LOOK_SECONDS = 0.5  # look anyway this often: site.yaml, folders made later, filesystems without events
@@ -22,22 +27,14 @@ SETTLE_SECONDS = 0.05  # without OS events, editors' saves in steps (write, rena
 def saves(site: Path, last: dict, stop) -> Iterator[tuple[str, ...]]:
     """The paths each save changed (relative to the site), as saves happen, until `stop` is set.
 
-    After OS events only the folders they name are looked at again. A change that a periodic look
-    finds first is left one period to the OS events, which normally report it within QUIET_MS; if
-    they do not (a filesystem without events, or a file they do not cover such as site.yaml), the
-    next look acts on it."""
-    doubted = None
+    After OS events only the folders they name are looked at again; what a periodic look finds
+    (site.yaml, a save the events missed or have not reported yet) is acted on once it settles."""
     for told in wakeups(site, stop):
         now, where = restamped(site, last, told) if told else (snapshot(site), {""})
         if now == last:
-            doubted = None
             continue
-        if told is None or (not told and doubted == now):
+        if not told:
             now = settled(site, now, stop)
-        elif not told:
-            doubted = now
-            continue
-        doubted = None
         changed, last = changes(last, now, where), now
         if changed:
             yield changed
@@ -59,7 +56,8 @@ def wakeups(site: Path, stop) -> Iterator[set | None]:
     empty set when it is merely time to look at everything again, or None for that without OS events."""
     folders = [os.path.join(site, name) for name in WATCHED[:3] if os.path.isdir(os.path.join(site, name))]
     try:
-        import watchfiles
+        if watchfiles is None:
+            raise ImportError("watchfiles")
         for events in watchfiles.watch(*folders, stop_event=stop, step=QUIET_MS, rust_timeout=int(LOOK_SECONDS * 1000),
                                        yield_on_timeout=True, raise_interrupt=False, watch_filter=None):
             yield {path for _, path in events}

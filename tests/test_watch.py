@@ -65,8 +65,7 @@ def test_an_edit_wakes_the_watcher_at_once_and_it_looks_anyway_now_and_then(tmp_
 
 
 def test_without_os_events_the_watcher_polls(tmp_path, monkeypatch):
-    import sys
-    monkeypatch.setitem(sys.modules, "watchfiles", None)  # as if it could not be imported
+    monkeypatch.setattr(watch, "watchfiles", None)  # as if it could not be imported
     (tmp_path / "content").mkdir()
     seen = wake_times(tmp_path, lambda: None, 3)
     assert [told for _, told in seen] == [None] * 3
