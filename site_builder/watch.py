@@ -19,7 +19,7 @@ except ImportError:  # pragma: no cover - it is a dependency; without it, pollin
 
 WATCHED = ("content", "templates", "static", "site.yaml")
 QUIET_MS = 25  # editors save in steps (write, rename) within milliseconds: OS events are reported once quiet this long
-LOOK_SECONDS = 0.5  # look anyway this often: site.yaml, folders made later, filesystems without events
+LOOK_SECONDS = 1.0  # look anyway this often: site.yaml, folders made later, filesystems without events
 POLL_SECONDS = 0.1  # how often to look where OS file events cannot be had
 SETTLE_SECONDS = 0.05  # without OS events, editors' saves in steps (write, rename) are waited out
 
