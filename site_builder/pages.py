@@ -402,12 +402,6 @@ def make_events_json(path, common, listed) -> Page:
     return Page(path, text='{"events":[' + ",".join(events) + "]}\n")
 
 
-# What making a page costs per item it lists, in event pages (measured at 10,000 events): forked.py
-# splits a big build's pages between two processes by these. A list item of HTML costs LIST_ITEM_COST.
-LIST_ITEM_COST = 0.18
-ITEM_COSTS = {make_actor_timeline: 0.03, make_events_json: 0.1, make_timelinejs: 0.05, make_search: 0.05}
-
-
 def sitemap(paths, url) -> Recipe:
     """sitemap.xml listing every HTML page except 404."""
     locations = sorted(url.full(p.removesuffix("index.html")) for p in paths if p.endswith(".html") and p != "404.html")
