@@ -123,6 +123,25 @@ def share(files: dict, state_dir: Path | None) -> "Helper | None":
     return helper
 
 
+def remove_abandoned(state_dir: Path) -> None:
+    """Remove the staging folders of builds that were killed (their process is gone) before closing them."""
+    for folder in state_dir.glob("staged-*-*"):
+        pid = folder.name.split("-")[1]
+        if pid.isdigit() and not alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def alive(pid: int) -> bool:
+    """Whether a process with this id exists."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's
+        return True
+    return True
+
+
 def release_free_memory() -> None:
     """Give the C heap's free pages back to the system (glibc's malloc_trim) before forking: a forked
     process counts every resident page of its parent in its own RSS, free or not (about 11 MiB at
@@ -138,7 +157,8 @@ class Helper:
 
     def __init__(self, state_dir: Path):
         state_dir.mkdir(parents=True, exist_ok=True)
-        self.folder = tempfile.mkdtemp(prefix="staged-", dir=state_dir)
+        remove_abandoned(state_dir)
+        self.folder = tempfile.mkdtemp(prefix=f"staged-{os.getpid()}-", dir=state_dir)
         self.stream = None  # this process's PageStream, which makes what the helper did not
         self.pid, self.pipe, self.digests = 0, None, None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 
 import pytest
 
@@ -130,3 +131,18 @@ def test_room_for_a_copy_weighs_this_process_against_the_memory_available(monkey
     real = os.sysconf
     monkeypatch.setattr(os, "sysconf", lambda name: 1 << 40 if name == "SC_PAGE_SIZE" else real(name))
     assert not forked.room_for_a_copy()  # as if each resident page were a terabyte
+
+
+def test_a_killed_build_s_staging_folder_is_removed_by_the_next(tmp_path, monkeypatch, helped):
+    site = corpus.write_site(tmp_path / "site", 20, seed=15, actors=5, tags=3)
+    state = site / ".cache" / "site-builder"
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # a process id that no longer runs
+    abandoned = state / f"staged-{gone.pid}-x1"
+    (abandoned / "events" / "e").mkdir(parents=True)
+    (abandoned / "events" / "e" / "index.html").write_text("half made")
+    running = state / f"staged-{os.getpid()}-x2"  # a build still running (this process) keeps its folder
+    running.mkdir()
+    build(site)
+    assert helped == [True]
+    assert not abandoned.exists() and running.exists()
