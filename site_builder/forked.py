@@ -1,9 +1,11 @@
 """Part of a big build's pages, made in a forked process while this one makes the rest.
 
 Making and rendering pages is most of a cold build (7.5 of 13 s at 10,000 events), and one Python
-process renders on one core. The helper is forked after planning, so it shares the plan and the
-models copy-on-write instead of receiving them pickled; it writes its pages into a staging folder
-beside the spare tree, and the publisher hard-links them in, so their bytes never travel back.
+process renders on one core. The helper is forked, so it shares the models copy-on-write instead of
+receiving them pickled: in a cold build before this process plans (it plans for itself, from a
+smaller heap, and starts sooner), else after planning, when many pages changed. It writes its pages
+into a staging folder beside the spare tree, and the publisher hard-links them in, so their bytes
+never travel back.
 A page's bytes depend only on its recipe, so which process makes it never changes the output.
 """
 
@@ -94,8 +96,8 @@ def deferred_paths(files: dict) -> list[str]:
 
 
 def adopt(helper: "Helper", files: dict) -> "Helper":
-    """Let an early helper's share of the files stand in `files` as spare.Staged; the share is
-    worked out here as the helper did (a page it did not make is made by this process)."""
+    """Let a helper's share of the files stand in `files` as spare.Staged; the share is worked out
+    here as the helper did (a page it did not make is made by this process)."""
     deferred = deferred_paths(files)
     if deferred:
         helper.stream = files[deferred[0]].source
@@ -117,10 +119,7 @@ def share(files: dict, state_dir: Path | None) -> "Helper | None":
     if not paths or not helper.start(lambda: (stream, paths)):
         helper.close()
         return None
-    helper.stream = stream
-    for path in paths:
-        files[path] = spare.Staged(helper, path)
-    return helper
+    return adopt(helper, files)
 
 
 def remove_abandoned(state_dir: Path) -> None:
