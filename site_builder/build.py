@@ -13,10 +13,10 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from site_builder import __version__, cache, content, forked, index, output, pages, render, schema, spare, views, workers
+from site_builder import __version__, cache, content, forked, index, output, pages, quick, render, schema, spare, views, workers
 from site_builder.bodies import Body, link_line
 from site_builder.errors import ContentError, Problem, UsageError, fail_if_errors
-from site_builder.memo import Memo, forget_missing, parse_files, render_texts
+from site_builder.memo import Memo, add_bodies, forget_missing, parse_files, render_texts
 from site_builder.dates import PartialDate
 from site_builder.fingerprints import Fingerprints
 from site_builder.model import Actor, Event
@@ -59,8 +59,9 @@ def site_folder(site_dir) -> Path:
     return path
 
 
-def remembering(memo: Memo, site_label: str, pool=workers.INLINE):
-    """A content.load `parse` that takes unchanged files from the memo (and forgets deleted ones)."""
+def remembering(memo: Memo, site_label: str, pool=workers.INLINE, stats: dict | None = None):
+    """A content.load `parse` that takes unchanged files from the memo (and forgets deleted ones),
+    noting each file's stat in `stats` if given."""
     seen = set()
 
     def parse(loader, site, label, paths):
@@ -71,7 +72,7 @@ def remembering(memo: Memo, site_label: str, pool=workers.INLINE):
             relative = text[len(prefix):] if text.startswith(prefix) else path.relative_to(site).as_posix()
             seen.add(key := f"{site_label}|{relative.replace(os.sep, '/')}")
             return key
-        results = parse_files(memo, loader, site, label, paths, name, pool)
+        results = parse_files(memo, loader, site, label, paths, name, pool, stats)
         if loader is content.load_actor:  # actors load last: every current file has been seen
             forget_missing(memo, seen)
         return results
@@ -80,10 +81,10 @@ def remembering(memo: Memo, site_label: str, pool=workers.INLINE):
 
 
 def load_site(site: Path, drafts=False, base_url=None, strict=False, site_label=None, memo=None,
-              pool=workers.INLINE):
+              pool=workers.INLINE, stats=None):
     """Load and index the site; raise every error at once; return (Site, warnings)."""
     label = str(site) if site_label is None else site_label
-    parse = remembering(memo, label, pool) if memo is not None else content.parse_each
+    parse = remembering(memo, label, pool, stats) if memo is not None else content.parse_each
     loaded, problems = content.load(site, drafts=drafts, base_url=base_url, site_label=site_label, parse=parse)
     fail_if_errors(problems)
     model, problems = index.index(loaded)
@@ -137,9 +138,9 @@ def render_site(site_path: Path, drafts=False, strict=False, base_url=None, site
     return files, site, warnings, bodies
 
 
-def load_and_convert(site_path: Path, drafts, strict, base_url, site_label, memo, pool, watch):
+def load_and_convert(site_path: Path, drafts, strict, base_url, site_label, memo, pool, watch, stats=None):
     """Load, check and index the site, then convert its bodies; return (Site, warnings, bodies)."""
-    site, warnings = load_site(site_path, drafts, base_url, strict, site_label, memo, pool)
+    site, warnings = load_site(site_path, drafts, base_url, strict, site_label, memo, pool, stats)
     watch.lap("load and index")
     bodies, problems = render_bodies(site, memo, pool)
     fail_if_errors(problems)
@@ -205,16 +206,20 @@ def stored_digests(memo: Memo) -> dict:
     return known
 
 
-def changed_pages(memo: Memo, salt: str, vouched: dict, carried: dict | None = None):
+def changed_pages(memo: Memo, salt: str, vouched: dict, carried: dict | None = None, readers: dict | None = None):
     """A render_pages that keeps pages whose inputs and output file are unchanged (spare.Keep)
     and leaves the others to be made and rendered as they are written (spare.Deferred).
-    `carried` keeps shared values' digests from one call to the next (serve)."""
+    `carried` keeps shared values' digests from one call to the next (serve); `readers` is given
+    the ids of the bodies each page reads."""
     def render_pages(env, plan):
         known = {} if carried is None else carried
         known.update(stored_digests(memo))
-        prints = Fingerprints(cache.digest(salt, pickle.dumps(plan.common, protocol=5)), SHARED, known)
+        prints = Fingerprints(cache.digest(salt, pickle.dumps(plan.common, protocol=5)), SHARED, known,
+                              Body if readers is not None else None)
         marks = {r.path: prints.of(r.path, (r.make, r.inputs)) for r in plan.recipes}
         prints.carry()
+        if readers is not None:
+            readers.update(prints.read)
         kept = {}
         for recipe in plan.recipes:
             old = memo.pages.get(recipe.path)
@@ -266,23 +271,67 @@ def build(site_dir=".", output_dir=None, drafts=False, strict=False, base_url=No
 
 
 def build_site(site_dir, output_dir, drafts, strict, base_url, site_label, use_cache, progress) -> Result:
-    """build(), with the collector paused."""
+    """build(), with the collector paused: the quick path when it applies (quick.py), else the full build."""
     site_path = site_folder(site_dir)
     target = Path(output_dir) if output_dir else site_path / "output"
     output.check_output_dir(site_path, target)
     watch = Stopwatch(progress)
     store = cache.Store(site_path / ".cache" / "site-builder", enabled=use_cache)
+    tree = spare.SpareTree(target, store.root) if use_cache else None
+    label = str(site_path) if site_label is None else site_label
+    given = Given((drafts, strict, base_url, label, str(target)), fingerprint_salt(site_path), time.time_ns())
+    done = build_quickly(site_path, label, store, tree, given, watch) if tree is not None else None
+    return done or build_fully(site_path, target, drafts, strict, base_url, site_label, store, tree, given, watch)
+
+
+@dataclass(frozen=True)
+class Given:
+    """What a build was asked for (options, templates and version) and when it began."""
+
+    options: tuple
+    salt: str
+    began: int
+
+
+def build_quickly(site_path: Path, label: str, store, tree, given: Given, watch) -> Result | None:
+    """A build by the quick path, published; None when the full build must run."""
+    snapshot = quick.load(store)
+    old = tree.manifests.get("output")
+    if (snapshot is None or (snapshot.options, snapshot.salt) != (given.options, given.salt) or not old
+            or snapshot.manifest != spare.stat_key(tree.manifest_path)):
+        return None
+    watch.lap("read snapshot")
+    remade = quick.remake(site_path, label, store, snapshot, given.began)
+    if remade is None or (remade.warnings and given.options[1]):  # strict: the full build fails on warnings
+        return None
+    watch.lap("plan and render pages")
+    files = {path: spare.Keep(entry[0]) for path, entry in old.items()}
+    files.update(remade.pages)
+    try:
+        tree.publish(files)
+    except (OSError, LookupError):
+        return None
+    add_bodies(store, remade.bodies)
+    quick.note(store, snapshot, remade, spare.stat_key(tree.manifest_path))
+    watch.lap("write")
+    return Result(tree.output, sum(p.endswith(".html") for p in files), len(remade.site.events), remade.warnings,
+                  sum(p.endswith(".html") for p in remade.pages), tuple(watch.laps), tuple(sorted(remade.pages)))
+
+
+def build_fully(site_path, target, drafts, strict, base_url, site_label, store, tree, given: Given, watch) -> Result:
+    """Load everything, plan every page, make those that changed, publish; leave a snapshot for the quick path."""
+    stats = quick.scan_others(site_path) if tree is not None else None
     memo = Memo.load(store)
     watch.lap("read cache")
-    tree = spare.SpareTree(target, store.root) if use_cache else None
     with workers.Pool(start=not memo.files) as pool:  # a cold build forks its workers while small
-        site, warnings, bodies = load_and_convert(site_path, drafts, strict, base_url, site_label, memo, pool, watch)
+        site, warnings, bodies = load_and_convert(site_path, drafts, strict, base_url, site_label, memo, pool, watch, stats)
     # The workers have exited: they must not hold memory while pages render, the build's peak.
     staging = store.root if tree and tree.usable() else None
     # A cold build makes every page: its helper is forked now, before this process plans (forked.py).
     helper = None if memo.pages else forked.start_early(lambda: every_page(site, bodies, site_path), staging, len(site.events))
+    readers: dict = {}
     try:
-        render_pages = changed_pages(memo, fingerprint_salt(site_path), tree.vouched() if tree else {})
+        render_pages = changed_pages(memo, given.salt, tree.vouched() if tree else {}, readers=readers)
         files = make_files(site, bodies, site_path, render_pages=render_pages)
         watch.lap("plan and render pages")
         helper = forked.adopt(helper, files) if helper else forked.share(files, staging)
@@ -292,6 +341,10 @@ def build_site(site_dir, output_dir, drafts, strict, base_url, site_label, use_c
             helper.close()
     watch.lap("write")
     memo.save(store)
+    if tree is not None:
+        quick.save(store, quick.take(site, bodies, memo, stats, readers, given.options[3], began=given.began,
+                                     options=given.options, salt=given.salt, warnings=tuple(warnings),
+                                     manifest=spare.stat_key(tree.manifest_path)))
     watch.lap("save cache")
     made = tuple(sorted(p for p, d in files.items() if isinstance(d, (spare.Deferred, spare.Staged))))
     return Result(target, sum(p.endswith(".html") for p in files), len(site.events), warnings, rendered_pages(files),

@@ -8,6 +8,9 @@ hashed once however many lists hold it.
 
 Digests are remembered by object id for one pass over one plan: every input is held by the plan
 for the whole pass, so no id can be reused by another object meanwhile.
+
+A pass can also note which pages read values of one watched type (bodies): a build remembers the
+pages that show each event's text, so that the next build can remake only those after a text edit.
 """
 
 from __future__ import annotations
@@ -30,11 +33,16 @@ def _digest(data: bytes) -> str:
 class Fingerprints:
     """One pass of fingerprinting over a plan, with the salt every page depends on (version, templates, settings)."""
 
-    def __init__(self, salt: str, shared_types: dict, carried: dict | None = None):
+    def __init__(self, salt: str, shared_types: dict, carried: dict | None = None, watched: type | None = None):
         """shared_types: type -> None, or a function giving the part of a value that pages are made from.
         carried: id -> (value, digest) of shared values from the last pass (serve keeps models and bodies
-        of unchanged files from one rebuild to the next); matched by identity, and refreshed by this pass."""
+        of unchanged files from one rebuild to the next); matched by identity, and refreshed by this pass.
+        watched: a shared type whose values each page reads are noted in `read` (path -> ids)."""
         self.salt = salt
+        self.watched = watched
+        self.read: dict[str, set] = {}
+        self.found: set = set()  # ids of watched values met by the pickling under way
+        self.within: dict[int, set] = {}  # id of a composite value -> ids of the watched values in it
         self.digests: dict[int, str] = {}
         self.carried = carried
         self.seen: dict[int, tuple] = {}
@@ -55,13 +63,29 @@ class Fingerprints:
     def digest_of(self, item) -> str:
         """An item's digest, computed once per pass (a shared value's from its own bytes alone)."""
         found = self.digests.get(id(item))
+        kind = type(item)
+        if kind is self.watched:
+            self.found.add(id(item))
         if found is None:
-            kind = type(item)
             if kind in self.shared:
                 found = self.shared_digest(item, kind)
             else:
-                found = _digest(self.pickled(item))
+                found = self.composite_digest(item)
             self.digests[id(item)] = found
+        elif id(item) in self.within:  # digested before, in another page: what it holds is read here too
+            self.found |= self.within[id(item)]
+        return found
+
+    def composite_digest(self, item) -> str:
+        """A value's digest from its pickled bytes, noting the watched values within it."""
+        outer, self.found = self.found, set()
+        try:
+            found = _digest(self.pickled(item))
+        finally:
+            inner, self.found = self.found, outer
+        if inner:
+            self.within[id(item)] = inner
+            outer |= inner
         return found
 
     def shared_digest(self, item, kind) -> str:
@@ -90,8 +114,12 @@ class Fingerprints:
 
     def of(self, path: str, value) -> str:
         """The fingerprint of what the file at path is made from ('' if it cannot be pickled: always make it)."""
+        self.found = set()
         try:
             data = self.pickled(value)
         except (pickle.PicklingError, TypeError, AttributeError):
             return ""
+        finally:
+            if self.found:
+                self.read[path] = self.found
         return _digest(b"\0".join((self.salt.encode(), path.encode(), data)))

@@ -127,16 +127,27 @@ def _with_body(model, data: bytes, start: int | None):
     return _with_field(model, "body", data[start:].decode("utf-8", "surrogatepass"))
 
 
-def read_bytes(path) -> bytes | None:
-    """A file's bytes (at most the loader's limit), or None if it cannot be read (the loader will say why).
+def read_bytes(path, stats: dict | None = None, name: str = "") -> bytes | None:
+    """A file's bytes (at most the loader's limit), or None if it cannot be read (the loader will say why);
+    its stat taken before reading is put in `stats` under `name`, if given.
 
     Bounded and regular files only: a committed symlink to /dev/zero must not be read forever."""
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):  # before opening: opening a device can have effects of its own
+        found = os.stat(path)
+        if not stat.S_ISREG(found.st_mode):  # before opening: opening a device can have effects of its own
             return None
-        return read_at_most(path, MAX_FILE_BYTES)
+        data = read_at_most(path, MAX_FILE_BYTES)
     except OSError:
         return None
+    if stats is not None:
+        stats[name] = stat_key(found)
+    return data
+
+
+def stat_key(found: os.stat_result) -> tuple:
+    """What a later look compares to tell that a file may have changed (the change time too: no tool
+    can set it back, as `touch -d` or a copy keeping times can set the modification time)."""
+    return found.st_size, found.st_mtime_ns, found.st_ino, found.st_ctime_ns
 
 
 def file_digest(data: bytes) -> bytes:
@@ -163,8 +174,9 @@ def head_digest(model) -> str | None:
 
 
 def parse_files(memo: Memo, loader, site: Path, site_label: str, paths: list[Path], display,
-                pool=workers.INLINE) -> list:
-    """[(model or None, problems)] for each path: from the memo when the bytes are unchanged.
+                pool=workers.INLINE, stats: dict | None = None) -> list:
+    """[(model or None, problems)] for each path: from the memo when the bytes are unchanged;
+    each file's stat, taken before it was read, in `stats` under its name (if given).
 
     A file's bytes are held only while it is looked at: holding them all until every file is
     parsed cost 560 MB at 100,000 events."""
@@ -175,7 +187,7 @@ def parse_files(memo: Memo, loader, site: Path, site_label: str, paths: list[Pat
         if entry is not None and memo.trust is not None and memo.trust(name) and (entry[1] is None or entry[1].body
                                                                                    or entry[3] is None):
             continue  # not read again: the caller vouches that it has not changed
-        data = read_bytes(path)
+        data = read_bytes(path, stats, name)
         digest = None if data is None else file_digest(data)
         if digest is None or entry is None or entry[0] != digest:
             missing.append((i, digest))
@@ -200,11 +212,42 @@ def _render(renderer_args, texts):
     return [renderer.render(text) for text in texts]
 
 
+def body_keys(texts: list[str], base_path: str, unsafe_html: bool, unlinked: frozenset) -> list[str]:
+    """The key each text's Body is kept under: its text and every setting that changes its HTML."""
+    settings_key = cache.digest(RENDERER, base_path, unsafe_html, *sorted(map(repr, unlinked)))
+    return [cache.digest(settings_key, text) for text in texts]
+
+
+class StoredBodies(dict):
+    """slug -> Body, read from the saved memo's shards on first use (KeyError if not kept there)."""
+
+    def __init__(self, store: cache.Store, keys: dict):
+        super().__init__()
+        self.store, self.keys, self.shards = store, keys, {}
+
+    def __missing__(self, slug: str):
+        key = self.keys[slug]
+        name = _shard_of("bodies", key, BODY_SHARDS)
+        if name not in self.shards:
+            saved = self.store.load(f"memo-{name}")
+            self.shards[name] = saved if isinstance(saved, dict) else {}
+        body = self[slug] = self.shards[name][key]
+        return body
+
+
+def add_bodies(store: cache.Store, bodies: dict) -> None:
+    """Add key -> Body entries to the saved memo, shard by shard."""
+    for name in sorted({_shard_of("bodies", key, BODY_SHARDS) for key in bodies}):
+        saved = store.load(f"memo-{name}")
+        saved = saved if isinstance(saved, dict) else {}
+        saved.update((key, body) for key, body in bodies.items() if _shard_of("bodies", key, BODY_SHARDS) == name)
+        store.save(f"memo-{name}", saved)
+
+
 def render_texts(memo: Memo, texts: list[str], base_path: str, unsafe_html: bool, unlinked: frozenset,
                  pool=workers.INLINE) -> list:
     """The Body of each Markdown text, rendering only those not in the memo."""
-    settings_key = cache.digest(RENDERER, base_path, unsafe_html, *sorted(map(repr, unlinked)))
-    keys = [cache.digest(settings_key, text) for text in texts]
+    keys = body_keys(texts, base_path, unsafe_html, unlinked)
     todo = sorted({key: text for key, text in zip(keys, texts) if key not in memo.bodies}.items())
     fresh = pool.run(_render, (base_path, unsafe_html, unlinked), [t for _, t in todo])
     for (key, _), body in zip(todo, fresh):

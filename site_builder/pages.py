@@ -344,15 +344,24 @@ def make_feed(path, common, title, items, said=None) -> Page:
 
 def feeds_and_data(site, cards, bodies, url):
     """Atom feeds, events.json, timelinejs.json, search indexes and .nojekyll."""
-    yield Recipe("feed.xml", make_feed, (site.settings.title, feed_items(site, [e.slug for e in site.events], cards, bodies)))
-    for actor in site.actors.values():
-        yield Recipe(f"actors/{actor.slug}/feed.xml", make_feed, (f"{actor.name} — {site.settings.title}",
-                     feed_items(site, site.actor_events[actor.slug], cards, bodies)))
+    yield site_feed(site, cards, bodies)
+    yield from (actor_feed(site, actor, cards, bodies) for actor in site.actors.values())
     listed = Many((e, cards[e.slug], site.stances.get(e.slug, ())) for e in site.events)
     yield Recipe("events.json", make_events_json, (listed,))
     yield Recipe("timelinejs.json", make_timelinejs, (Many((e, cards[e.slug]) for e in site.events),))
     yield from search_pages(site, cards)
     yield ready_text(".nojekyll", "")
+
+
+def site_feed(site, cards, bodies) -> Recipe:
+    """feed.xml: the newest events."""
+    return Recipe("feed.xml", make_feed, (site.settings.title, feed_items(site, [e.slug for e in site.events], cards, bodies)))
+
+
+def actor_feed(site, actor, cards, bodies) -> Recipe:
+    """actors/SLUG/feed.xml: the actor's newest events."""
+    return Recipe(f"actors/{actor.slug}/feed.xml", make_feed, (f"{actor.name} — {site.settings.title}",
+                  feed_items(site, site.actor_events[actor.slug], cards, bodies)))
 
 
 def ready_text(path: str, text: str) -> Recipe:

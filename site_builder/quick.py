@@ -1,0 +1,274 @@
+"""A build's quick path: after text edits, remake only the pages that show the edited text.
+
+Writers mostly edit the text of events. When every change since the last build is to an event's
+body after its first paragraph, its front matter (and with it every list, export, link and
+warning) is as it was: only the pages that show that body can change, which are the event's own
+page and the Atom feeds that carry it. A full build leaves a Snapshot of what it was made from:
+the site model without its bodies, the stat and digest of every input file, and which pages read
+each event's body (noted while fingerprinting, so no page kind is missed). The next build looks at
+every input's stat, and when the only changes are such edits it remakes those pages and keeps
+every other file. Anything else (a file added, removed or renamed, a front matter or first
+paragraph edit, settings, templates, static files, build options, an output touched or
+published by something else) and the full build runs, as it would without a snapshot.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import secrets
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from site_builder import claim_pages, content, pages, render
+from site_builder.bodies import BodyRenderer
+from site_builder.errors import Problem
+from site_builder.memo import StoredBodies, body_keys, file_digest, head_digest, read_bytes, stat_key
+from site_builder.model import Actor, Event
+from site_builder.preview import Cards
+
+# A file changed within this time before it was looked at may change again without its stat
+# showing it (timestamps are coarse: FAT keeps them to 2 s); such a file is read again next time.
+RACY_NS = 2_000_000_000
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the last full build was made from, as far as the quick path needs it."""
+
+    token: str  # ties later quick builds' notes (Since) to this snapshot
+    options: tuple  # drafts, strict, base_url, site_label, output folder
+    salt: str  # version and templates
+    inputs: dict  # site path -> (stat key, file digest or None, when it was looked at, in ns)
+    events: dict  # site path of an event file in the site -> (slug, digest of the event without its body)
+    site: bytes  # the pickled index.Site, without bodies
+    keys: dict  # event slug -> the key of its Body in the memo
+    readers: dict  # event slug -> the paths of the pages that read its body
+    warnings: tuple
+    manifest: tuple | None  # stat key of the output manifest the build left
+
+
+@dataclass(frozen=True)
+class Since:
+    """What quick builds changed since the snapshot: inputs looked at again, new body keys, the manifest."""
+
+    token: str
+    inputs: dict
+    keys: dict
+    manifest: tuple | None
+
+
+@dataclass(frozen=True)
+class Remade:
+    """A quick build's work, before it is published."""
+
+    pages: dict  # path -> bytes
+    site: object
+    warnings: tuple
+    inputs: dict  # site path -> input entry, for every input looked at again
+    keys: dict  # slug -> body key of each edited event
+    bodies: dict  # body key -> Body of each edited event
+
+
+def scan_content(site: Path) -> dict:
+    """site path -> stat key of every event and actor file, as the loader finds them."""
+    found = {}
+    for folder, recursive in (("events", True), ("actors", False)):
+        for path in content.content_files(site, folder, recursive):
+            found.update(_stat(site, path))
+    return found
+
+
+def scan_others(site: Path) -> dict:
+    """site path -> stat key of every other input: site.yaml, claims and static files."""
+    found = dict(_stat(site, site / "site.yaml"))
+    for path in content.content_files(site, "claims", False):
+        found.update(_stat(site, path))
+    for dirpath, dirnames, filenames in os.walk(site / "static"):
+        dirnames.sort()
+        for name in filenames:
+            found.update(_stat(site, Path(dirpath) / name))
+    return found
+
+
+def _stat(site: Path, path: Path):
+    try:
+        return [(path.relative_to(site).as_posix(), stat_key(os.stat(path)))]
+    except OSError:
+        return []
+
+
+def strip_bodies(site) -> bytes:
+    """The site pickled without its events' and actors' Markdown (the bulk of it, and never read
+    by a page: pages are made from the converted bodies)."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = {Event: _without_body, Actor: _without_body}
+    pickler.dump(site)
+    return buffer.getvalue()
+
+
+def _without_body(model):
+    return _restore, (type(model), {**vars(model), "body": ""})
+
+
+def _restore(kind, values):
+    model = object.__new__(kind)
+    model.__dict__.update(values)
+    return model
+
+
+def take(site, bodies: dict, memo, stats: dict, readers: dict, label: str, **given) -> Snapshot:
+    """The snapshot of a full build. `stats`: the stat of each input taken before it was read, by
+    memo display name (label|site path) or, for inputs the memo does not keep, by site path;
+    `readers`: page path -> ids of the bodies it read. `given`: the other Snapshot fields, and `began`."""
+    inputs, events, prefix = {}, {}, label + "|"
+    began = given.pop("began")
+    for name, key in stats.items():
+        entry = memo.files.get(name) if name.startswith(prefix) else None
+        path = name[len(prefix):] if entry else name
+        inputs[path] = (key, entry[0] if entry else None, began)
+        model = entry[1] if entry else None
+        if isinstance(model, Event) and site.by_slug.get(model.slug) is not None:
+            events[path] = (model.slug, entry[4])
+    keys = {id(body): key for key, body in memo.bodies.items()}
+    return Snapshot(secrets.token_hex(8), inputs=inputs, events=events, site=strip_bodies(site),
+                    keys={slug: keys[id(body)] for slug, body in bodies.items() if id(body) in keys},
+                    readers=readers_by_slug(bodies, readers), **given)
+
+
+def readers_by_slug(bodies: dict, readers: dict) -> dict:
+    """event slug -> the paths of the pages that read its body (several events may share one Body)."""
+    slugs_of: dict[int, list] = {}
+    for slug, body in bodies.items():
+        if not slug.startswith("actor:"):
+            slugs_of.setdefault(id(body), []).append(slug)
+    reading: dict[str, list] = {}
+    for path, ids in sorted(readers.items()):
+        for slug in (s for i in ids for s in slugs_of.get(i, ())):
+            reading.setdefault(slug, []).append(path)
+    return {slug: tuple(paths) for slug, paths in reading.items()}
+
+
+def load(store) -> Snapshot | None:
+    """The last full build's snapshot with what quick builds changed since, or None."""
+    snapshot = store.load("snapshot")
+    if not isinstance(snapshot, Snapshot):
+        return None
+    since = store.load("snapshot-since")
+    if isinstance(since, Since) and since.token == snapshot.token:
+        snapshot = replace(snapshot, inputs={**snapshot.inputs, **since.inputs}, keys={**snapshot.keys, **since.keys},
+                           manifest=since.manifest)
+    return snapshot
+
+
+def save(store, snapshot: Snapshot) -> None:
+    """Keep a full build's snapshot (and forget the quick builds' notes on the last one)."""
+    store.discard("snapshot-since")
+    store.save("snapshot", snapshot)
+
+
+def note(store, snapshot: Snapshot, remade: Remade, manifest: tuple | None) -> None:
+    """Keep what a quick build changed, on top of what earlier ones did."""
+    since = store.load("snapshot-since")
+    inputs, keys = (dict(since.inputs), dict(since.keys)) if isinstance(since, Since) and since.token == snapshot.token else ({}, {})
+    inputs.update(remade.inputs)
+    keys.update(remade.keys)
+    store.save("snapshot-since", Since(snapshot.token, inputs, keys, manifest))
+
+
+def changes(site: Path, snapshot: Snapshot, now: int) -> tuple[list, dict] | None:
+    """(site paths of the input files whose bytes changed, fresh entries of the files read again);
+    None when files came or went, or an input that has no digest (settings, claims, static) changed."""
+    found = {**scan_content(site), **scan_others(site)}
+    if found.keys() != snapshot.inputs.keys():
+        return None
+    changed, fresh = [], {}
+    for path, key in found.items():
+        old_key, digest, seen = snapshot.inputs[path]
+        if key == old_key and max(key[1], key[3]) < seen - RACY_NS:
+            continue
+        data = read_bytes(site / path) if digest is not None else None
+        if data is None:
+            return None
+        fresh[path] = (key, file_digest(data), now)
+        if fresh[path][1] != digest:
+            changed.append(path)
+    return changed, fresh
+
+
+def text_edit(site_dir: Path, site_label: str, snapshot: Snapshot, site, bodies: dict, path: str):
+    """(slug, Body, body key) when the change to the file at `path` is to an event's body after
+    its first paragraph; None otherwise."""
+    if path not in snapshot.events:
+        return None
+    slug, head = snapshot.events[path]
+    model, problems = content.load_event(site_dir, site_label, site_dir / path)
+    if model is None or problems or head_digest(model) != head:
+        return None
+    settings = site.settings
+    unlinked = frozenset(("event", s) for s in site.content.left_out)
+    body = BodyRenderer(settings.base_path, settings.unsafe_html, unlinked).render(model.body)
+    known = {"event": site.by_slug.keys() | set(site.content.left_out), "actor": site.actors.keys()}
+    if any(name not in known[kind] for kind, name in body.links):
+        return None  # the full build reports the broken link
+    if not model.summary and body.first_paragraph != bodies[slug].first_paragraph:
+        return None  # lists show the first paragraph: they change too
+    return slug, body, body_keys([model.body], settings.base_path, settings.unsafe_html, unlinked)[0]
+
+
+def replan(site, cards, bodies: dict, url, path: str) -> pages.Recipe | None:
+    """The recipe of a page that reads event bodies, planned alone; None for a kind not known here."""
+    folder, _, rest = path.partition("/")
+    slug, _, name = rest.partition("/")
+    if folder == "events" and name == "index.html" and slug in site.by_slug:
+        return pages.event_page(site, site.by_slug[slug], cards, bodies[slug], url)
+    if path == "feed.xml":
+        return pages.site_feed(site, cards, bodies)
+    if folder == "actors" and name == "feed.xml" and slug in site.actors:
+        return pages.actor_feed(site, site.actors[slug], cards, bodies)
+    if folder == "claims" and name == "feed.xml" and slug in site.claims:
+        return claim_pages.claim_feed(site, site.claims[slug], cards, bodies)
+    return None
+
+
+def remake(site_dir: Path, site_label: str, store, snapshot: Snapshot, now: int) -> Remade | None:
+    """The pages a quick build must remake, made; None when the full build must run."""
+    found = changes(site_dir, snapshot, now)
+    if found is None:
+        return None
+    changed, fresh = found
+    site = pickle.loads(snapshot.site)
+    bodies = StoredBodies(store, snapshot.keys)
+    try:
+        edits = [text_edit(site_dir, site_label, snapshot, site, bodies, path) for path in changed]
+        if None in edits:
+            return None
+        for slug, body, _ in edits:
+            bodies[slug] = body
+        made = make_pages(site_dir, site, bodies, sorted({p for slug, _, _ in edits for p in snapshot.readers.get(slug, ())}))
+    except KeyError:  # a body the memo no longer holds
+        return None
+    if made is None:
+        return None
+    return Remade(made, site, snapshot.warnings, fresh, {slug: key for slug, _, key in edits},
+                  {key: body for _, body, key in edits})
+
+
+def make_pages(site_dir: Path, site, bodies: dict, paths: list) -> dict | None:
+    """path -> bytes of each page named; None if one cannot be planned here or fails to render."""
+    url = pages.Urls(site.settings)
+    cards = Cards(site, bodies, url)
+    recipes = [replan(site, cards, bodies, url, path) for path in paths]
+    if None in recipes:
+        return None
+    env = render.environment(site_dir) if recipes else None
+    common = pages.common_values(site, url)
+    made = {}
+    for recipe in recipes:
+        text = render.render_or_problem(env, recipe.page(common))
+        if isinstance(text, Problem):
+            return None  # the full build reports it
+        made[recipe.path] = text.encode("utf-8")
+    return made
