@@ -320,7 +320,7 @@ def build_quickly(site_path: Path, label: str, store, tree, given: Given, watch)
 
 def build_fully(site_path, target, drafts, strict, base_url, site_label, store, tree, given: Given, watch) -> Result:
     """Load everything, plan every page, make those that changed, publish; leave a snapshot for the quick path."""
-    stats = quick.scan_others(site_path) if tree is not None else None
+    others, stats = (quick.read_others(site_path), {}) if tree is not None else ({}, None)
     memo = Memo.load(store)
     watch.lap("read cache")
     with workers.Pool(start=not memo.files) as pool:  # a cold build forks its workers while small
@@ -342,7 +342,7 @@ def build_fully(site_path, target, drafts, strict, base_url, site_label, store, 
     watch.lap("write")
     memo.save(store)
     if tree is not None:
-        quick.save(store, quick.take(site, bodies, memo, stats, readers, given.options[3], began=given.began,
+        quick.save(store, quick.take(site, bodies, memo, (stats, others), readers, given.options[3], began=given.began,
                                      options=given.options, salt=given.salt, warnings=tuple(warnings),
                                      manifest=spare.stat_key(tree.manifest_path)))
     watch.lap("save cache")

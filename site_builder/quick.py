@@ -92,6 +92,15 @@ def scan_others(site: Path) -> dict:
     return found
 
 
+def read_others(site: Path) -> dict:
+    """site path -> (stat key, digest) of every input scan_others finds, each stat taken before its read."""
+    found = {}
+    for path, key in scan_others(site).items():
+        data = read_bytes(site / path)
+        found[path] = (key, None if data is None else file_digest(data))
+    return found
+
+
 def _stat(site: Path, path: Path):
     try:
         return [(path.relative_to(site).as_posix(), stat_key(os.stat(path)))]
@@ -119,19 +128,21 @@ def _restore(kind, values):
     return model
 
 
-def take(site, bodies: dict, memo, stats: dict, readers: dict, label: str, **given) -> Snapshot:
-    """The snapshot of a full build. `stats`: the stat of each input taken before it was read, by
-    memo display name (label|site path) or, for inputs the memo does not keep, by site path;
-    `readers`: page path -> ids of the bodies it read. `given`: the other Snapshot fields, and `began`."""
-    inputs, events, prefix = {}, {}, label + "|"
+def take(site, bodies: dict, memo, looked: tuple, readers: dict, label: str, **given) -> Snapshot:
+    """The snapshot of a full build. `looked`: (the stat of each file the memo keeps, taken before
+    it was read, by display name (label|site path); read_others()); `readers`: page path -> ids of
+    the bodies it read. `given`: the other Snapshot fields, and `began`."""
+    stats, others = looked
     began = given.pop("began")
+    inputs = {path: (key, digest, began) for path, (key, digest) in others.items()}
+    events, prefix = {}, label + "|"
     for name, key in stats.items():
-        entry = memo.files.get(name) if name.startswith(prefix) else None
-        path = name[len(prefix):] if entry else name
-        inputs[path] = (key, entry[0] if entry else None, began)
-        model = entry[1] if entry else None
-        if isinstance(model, Event) and site.by_slug.get(model.slug) is not None:
-            events[path] = (model.slug, entry[4])
+        entry = memo.files.get(name)
+        if entry is None:
+            continue  # read, but not kept: the next scan finds more files than the snapshot, and builds fully
+        inputs[path := name[len(prefix):]] = (key, entry[0], began)
+        if isinstance(entry[1], Event) and site.by_slug.get(entry[1].slug) is not None:
+            events[path] = (entry[1].slug, entry[4])
     keys = {id(body): key for key, body in memo.bodies.items()}
     return Snapshot(secrets.token_hex(8), inputs=inputs, events=events, site=strip_bodies(site),
                     keys={slug: keys[id(body)] for slug, body in bodies.items() if id(body) in keys},
@@ -180,7 +191,7 @@ def note(store, snapshot: Snapshot, remade: Remade, manifest: tuple | None) -> N
 
 def changes(site: Path, snapshot: Snapshot, now: int) -> tuple[list, dict] | None:
     """(site paths of the input files whose bytes changed, fresh entries of the files read again);
-    None when files came or went, or an input that has no digest (settings, claims, static) changed."""
+    None when files came or went, or one cannot be read."""
     found = {**scan_content(site), **scan_others(site)}
     if found.keys() != snapshot.inputs.keys():
         return None
@@ -189,8 +200,8 @@ def changes(site: Path, snapshot: Snapshot, now: int) -> tuple[list, dict] | Non
         old_key, digest, seen = snapshot.inputs[path]
         if key == old_key and max(key[1], key[3]) < seen - RACY_NS:
             continue
-        data = read_bytes(site / path) if digest is not None else None
-        if data is None:
+        data = read_bytes(site / path)
+        if data is None or digest is None:
             return None
         fresh[path] = (key, file_digest(data), now)
         if fresh[path][1] != digest:

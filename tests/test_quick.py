@@ -1,0 +1,216 @@
+"""The quick path: a build after text edits remakes only the pages that show the text, and gives
+the same bytes as a plain build; any other change runs the full build."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import Scratch, event_text
+from site_builder import quick
+from site_builder.bodies import Body
+from site_builder.build import build
+from site_builder.fingerprints import Fingerprints, Many
+from test_claims import claims_site
+from test_incremental import plain_build, tree
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+import corpus  # noqa: E402
+
+
+def quickly(result) -> bool:
+    """Whether a build took the quick path (its stages say so: it loads nothing)."""
+    return "load and index" not in dict(result.timings)
+
+
+def append(path: Path, text: str) -> None:
+    """Add a paragraph at the end of a file, as a writer would."""
+    path.write_text(path.read_text().rstrip("\n") + f"\n\n{text}\n")
+
+
+def event_files(site: Path) -> list[Path]:
+    """Every event file, in a stable order."""
+    return sorted((site / "content" / "events").rglob("*.md"))
+
+
+def newest_event(site: Path) -> Path:
+    """The file of the newest event: the one every feed carries."""
+    return max(event_files(site), key=lambda p: (next(line for line in p.read_text().splitlines() if line.startswith("date:")), p.name))
+
+
+@pytest.fixture
+def site(tmp_path) -> Path:
+    """A generated 60-event site, built once."""
+    path = corpus.write_site(tmp_path / "site", 60, seed=11, actors=12, tags=4)
+    assert not quickly(build(path))
+    return path
+
+
+def test_a_closing_paragraph_remakes_the_event_page_and_the_feeds_that_carry_it(site, tmp_path, monkeypatch):
+    path = newest_event(site)
+    append(path, "A closing paragraph added by an edit.")
+    result = build(site)
+    assert quickly(result)
+    assert f"events/{path.stem}/index.html" in result.made and "feed.xml" in result.made
+    assert result.rendered == 1 and all(p.endswith("feed.xml") for p in result.made if not p.startswith("events/"))
+    assert "A closing paragraph added by an edit." in (site / "output" / "feed.xml").read_text()
+    assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
+
+
+def test_edits_in_a_row_each_build_quickly_and_a_full_build_agrees(site, tmp_path, monkeypatch):
+    files = event_files(site)
+    for number, path in enumerate([files[3], files[3], files[40], newest_event(site)]):
+        append(path, f"Edit number {number}.")
+        assert quickly(build(site))
+        assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
+    shutil.rmtree(site / ".cache")
+    build(site)
+    assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
+
+
+def test_an_unchanged_site_builds_quickly_making_nothing(site):
+    before = tree(site / "output")
+    result = build(site)
+    assert quickly(result) and result.made == () and result.rendered == 0
+    os.utime(event_files(site)[0])  # touched, same bytes
+    result = build(site)
+    assert quickly(result) and result.made == ()
+    assert tree(site / "output") == before
+
+
+def test_same_size_edit_with_its_modification_time_put_back_is_seen(site, tmp_path, monkeypatch):
+    path = event_files(site)[7]
+    text = path.read_text()
+    times = os.stat(path)
+    last = text.rstrip("\n").rsplit(" ", 1)[-1]
+    path.write_text(text.replace(last, "x" * len(last)))  # same size
+    os.utime(path, ns=(times.st_atime_ns, times.st_mtime_ns))
+    build(site)
+    assert "x" * len(last) in (site / "output" / "events" / path.stem / "index.html").read_text()
+    assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
+
+
+def rewrite_first_paragraph(site):
+    path = event_files(site)[5]
+    head, _, body = path.read_text().partition("\n---\n")
+    path.write_text(head + "\n---\nA new first paragraph.\n\n" + body)
+
+
+def retitle(site):
+    path = event_files(site)[5]
+    path.write_text(path.read_text().replace("title: \"", "title: \"Retitled ", 1))
+
+
+def add_event(site):
+    (site / "content" / "events" / "added.md").write_text(event_text("Added", "2024-05-01", ("A000",)))
+
+
+def remove_event(site):
+    event_files(site)[9].unlink()
+
+
+def edit_actor(site):
+    path = sorted((site / "content" / "actors").glob("*.md"))[0]
+    append(path, "More about this actor.")
+
+
+def edit_settings(site):
+    path = site / "site.yaml"
+    path.write_text(path.read_text().replace("Benchmark timeline", "Another title"))
+
+
+def add_template(site):
+    (site / "templates").mkdir()
+    (site / "templates" / "404.html").write_text('{% extends "base.html" %}{% block main %}<h1>Lost</h1>{% endblock %}\n')
+
+
+def add_static(site):
+    (site / "static").mkdir()
+    (site / "static" / "extra.txt").write_text("hello\n")
+
+
+def link_to_nowhere(site):
+    append(event_files(site)[2], "See [this](event:no-such-event).")
+
+
+@pytest.mark.parametrize("change", [rewrite_first_paragraph, retitle, add_event, remove_event, edit_actor,
+                                    edit_settings, add_template, add_static])
+def test_other_changes_run_the_full_build(site, tmp_path, monkeypatch, change):
+    change(site)
+    result = build(site)
+    assert not quickly(result)
+    assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
+    assert quickly(build(site))  # and leave a snapshot for the next
+
+
+def test_a_broken_link_in_an_edit_is_reported_by_the_full_build(site):
+    link_to_nowhere(site)
+    with pytest.raises(Exception, match="event:no-such-event"):
+        build(site)
+
+
+def test_other_options_or_another_publisher_run_the_full_build(site, tmp_path, monkeypatch):
+    assert not quickly(build(site, base_url="https://example.net/other/"))
+    assert not quickly(build(site))  # back to site.yaml's base_url
+    manifest = next((site / ".cache" / "site-builder").glob("spare-*.json"))
+    manifest.write_text(manifest.read_text())  # as another build or serve writing the same output would
+    append(event_files(site)[4], "An edit.")
+    assert not quickly(build(site))
+    assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
+
+
+def test_an_output_file_changed_by_hand_is_repaired(site, tmp_path, monkeypatch):
+    page = next((site / "output" / "events").rglob("index.html"))
+    with open(page, "a") as handle:
+        handle.write("tampered")
+    append(event_files(site)[4], "An edit.")
+    build(site)
+    build(site)
+    assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
+
+
+def test_strict_with_warnings_runs_the_full_build(scratch):
+    scratch.event("one", body="First.\n\nSecond.")
+    scratch.write("content/events/two.md", "---\ntitle: Two\ndate: 2024-10-17\nactors: [NATO]\n---\nNo sources.\n")
+    assert scratch.build().warnings
+    append(scratch.root / "content/events/one.md", "Third.")
+    with pytest.raises(Exception):
+        scratch.build(strict=True)
+
+
+def test_a_claim_feed_carrying_the_edited_text_is_remade(tmp_path, monkeypatch):
+    site = claims_site(tmp_path / "claims")
+    site.build()
+    append(site.root / "content/events/denial.md", "A closing paragraph on the denial.")
+    result = site.build()
+    assert quickly(result) and "claims/troops/feed.xml" in result.made
+    assert "A closing paragraph on the denial." in site.read("claims/troops/feed.xml")
+    assert tree(site.output) == plain_build(site.root, tmp_path, monkeypatch)
+
+
+def test_a_corrupt_snapshot_is_ignored(site, tmp_path, monkeypatch):
+    for name in ("snapshot.pickle", "memo-pages.pickle"):
+        path = site / ".cache" / "site-builder" / name
+        path.write_bytes(path.read_bytes()[:100])
+    append(event_files(site)[4], "An edit.")
+    assert not quickly(build(site))
+    assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
+
+
+def test_every_page_that_reads_a_body_is_noted():
+    prints = Fingerprints("salt", {Body: None}, watched=Body)
+    body, other = Body("<p>a</p>", "a", ()), Body("<p>b</p>", "b", ())
+    item = ("card", body)
+    items = Many([item, ("card", other)])
+    prints.of("feed.xml", ("feed", items))
+    prints.of("actors/a/feed.xml", ("feed", Many([item])))  # the same item, digested already
+    prints.of("events/a/index.html", ("event", body))
+    prints.of("index.html", ("list", "no body"))
+    read = {path: ids for path, ids in prints.read.items()}
+    assert read == {"feed.xml": {id(body), id(other)}, "actors/a/feed.xml": {id(body)}, "events/a/index.html": {id(body)}}
+    assert quick.readers_by_slug({"a": body, "b": other, "actor:x": body}, read) == {
+        "a": ("actors/a/feed.xml", "events/a/index.html", "feed.xml"), "b": ("feed.xml",)}
