@@ -314,7 +314,7 @@ def build_quickly(site_path: Path, label: str, store, tree, given: Given, watch)
     add_bodies(store, remade.bodies)
     quick.note(store, snapshot, remade, spare.stat_key(tree.manifest_path))
     watch.lap("write")
-    return Result(tree.output, sum(p.endswith(".html") for p in files), len(remade.site.events), remade.warnings,
+    return Result(tree.output, sum(p.endswith(".html") for p in files), remade.events, remade.warnings,
                   sum(p.endswith(".html") for p in remade.pages), tuple(watch.laps), tuple(sorted(remade.pages)))
 
 
@@ -343,7 +343,7 @@ def build_fully(site_path, target, drafts, strict, base_url, site_label, store, 
     memo.save(store)
     if tree is not None:
         quick.save(store, quick.take(site, bodies, memo, (stats, others), readers, given.options[3], began=given.began,
-                                     options=given.options, salt=given.salt, warnings=tuple(warnings),
+                                     options=given.options, salt=given.salt, warnings=tuple(warnings), count=len(site.events),
                                      manifest=spare.stat_key(tree.manifest_path)))
     watch.lap("save cache")
     made = tuple(sorted(p for p, d in files.items() if isinstance(d, (spare.Deferred, spare.Staged))))

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from site_builder import __version__
 
-FORMAT = 6
+FORMAT = 7
 
 
 class Store:

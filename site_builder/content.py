@@ -139,14 +139,36 @@ def check_base_url(url: str) -> str:
 
 def content_files(site: Path, folder: str, recursive: bool):
     """The .md files under content/FOLDER, sorted, skipping hidden and editor files."""
+    return [Path(entry.path) for _, entry in content_entries(site, folder, recursive)]
+
+
+def content_entries(site: Path, folder: str, recursive: bool) -> list:
+    """(site path, os.DirEntry) of each file content_files gives, in its order; folders are walked as
+    os.walk walks them (links to folders are not followed; one that cannot be listed is skipped)."""
     root = os.path.join(site, "content", folder)
-    if not os.path.isdir(root):
-        return []
-    found = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_"))) if recursive else []
-        found += [os.path.join(dirpath, f) for f in filenames if f.endswith(".md") and not f.startswith((".", "_", "#"))]
-    return [Path(p) for p in sorted(found, key=lambda p: p.replace(os.sep, "/"))]  # one root: as by their site paths
+    found: list = []
+    _walk(root, recursive, found)
+    prefix = len(root) + 1
+    named = [(f"content/{folder}/" + entry.path[prefix:].replace(os.sep, "/"), entry) for entry in found]
+    return sorted(named, key=lambda pair: pair[0])  # one root: as by their site paths
+
+
+def _walk(folder: str, recursive: bool, found: list) -> None:
+    try:
+        with os.scandir(folder) as listing:
+            entries = list(listing)
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            is_folder = entry.is_dir()
+        except OSError:
+            is_folder = False
+        if is_folder:
+            if recursive and not entry.name.startswith((".", "_")) and not entry.is_symlink():
+                _walk(entry.path, recursive, found)
+        elif entry.name.endswith(".md") and not entry.name.startswith((".", "_", "#")):
+            found.append(entry)
 
 
 def inside(site: Path, path: Path) -> bool:

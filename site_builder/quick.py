@@ -46,6 +46,7 @@ class Snapshot:
     keys: dict  # event slug -> the key of its Body in the memo
     readers: dict  # event slug -> the paths of the pages that read its body
     warnings: tuple
+    count: int  # how many events the site has
     manifest: tuple | None  # stat key of the output manifest the build left
 
 
@@ -64,7 +65,7 @@ class Remade:
     """A quick build's work, before it is published."""
 
     pages: dict  # path -> bytes
-    site: object
+    events: int
     warnings: tuple
     inputs: dict  # site path -> input entry, for every input looked at again
     keys: dict  # slug -> body key of each edited event
@@ -75,8 +76,11 @@ def scan_content(site: Path) -> dict:
     """site path -> stat key of every event and actor file, as the loader finds them."""
     found = {}
     for folder, recursive in (("events", True), ("actors", False)):
-        for path in content.content_files(site, folder, recursive):
-            found.update(_stat(site, path))
+        for path, entry in content.content_entries(site, folder, recursive):
+            try:
+                found[path] = stat_key(entry.stat())
+            except OSError:
+                pass  # gone, or a broken link: the loader reports it, and the snapshot never holds it
     return found
 
 
@@ -109,8 +113,8 @@ def _stat(site: Path, path: Path):
 
 
 def strip_bodies(site) -> bytes:
-    """The site pickled without its events' and actors' Markdown (the bulk of it, and never read
-    by a page: pages are made from the converted bodies)."""
+    """The site pickled without its events' and actors' Markdown and front matter line numbers (the
+    bulk of it, and never read by a page: pages are made from the converted bodies)."""
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
     pickler.dispatch_table = {Event: _without_body, Actor: _without_body}
@@ -119,7 +123,8 @@ def strip_bodies(site) -> bytes:
 
 
 def _without_body(model):
-    return _restore, (type(model), {**vars(model), "body": ""})
+    values = vars(model)
+    return _restore, (type(model), {**values, "body": "", **({"lines": None} if "lines" in values else {})})
 
 
 def _restore(kind, values):
@@ -164,14 +169,14 @@ def readers_by_slug(bodies: dict, readers: dict) -> dict:
 
 def load(store) -> Snapshot | None:
     """The last full build's snapshot with what quick builds changed since, or None."""
-    snapshot = store.load("snapshot")
-    if not isinstance(snapshot, Snapshot):
+    snapshot, since = store.load("snapshot"), store.load("snapshot-since")
+    try:
+        if isinstance(since, Since) and since.token == snapshot.token:
+            snapshot = replace(snapshot, inputs={**snapshot.inputs, **since.inputs}, keys={**snapshot.keys, **since.keys},
+                               manifest=since.manifest)
+        return replace(snapshot) if isinstance(snapshot, Snapshot) else None
+    except (AttributeError, TypeError):  # one pickled by a development version with other fields
         return None
-    since = store.load("snapshot-since")
-    if isinstance(since, Since) and since.token == snapshot.token:
-        snapshot = replace(snapshot, inputs={**snapshot.inputs, **since.inputs}, keys={**snapshot.keys, **since.keys},
-                           manifest=since.manifest)
-    return snapshot
 
 
 def save(store, snapshot: Snapshot) -> None:
@@ -250,6 +255,8 @@ def remake(site_dir: Path, site_label: str, store, snapshot: Snapshot, now: int)
     if found is None:
         return None
     changed, fresh = found
+    if not changed:  # the site itself need not be read
+        return Remade({}, snapshot.count, snapshot.warnings, fresh, {}, {})
     site = pickle.loads(snapshot.site)
     bodies = StoredBodies(store, snapshot.keys)
     try:
@@ -263,7 +270,7 @@ def remake(site_dir: Path, site_label: str, store, snapshot: Snapshot, now: int)
         return None
     if made is None:
         return None
-    return Remade(made, site, snapshot.warnings, fresh, {slug: key for slug, _, key in edits},
+    return Remade(made, snapshot.count, snapshot.warnings, fresh, {slug: key for slug, _, key in edits},
                   {key: body for _, body, key in edits})
 
 
