@@ -119,10 +119,10 @@ def plan_site(site, bodies) -> pages.Plan:
     return replace(planned, recipes=(*planned.recipes, sitemap))
 
 
-def make_files(site, bodies, site_dir: Path, env=None, render_pages=render.render_all) -> dict:
+def make_files(site, bodies, site_dir: Path, env=None, render_pages=render.render_all, store=None) -> dict:
     """Render every page and gather static files: the whole output, in memory."""
     planned = plan_site(site, bodies)
-    files = render_pages(env or render.environment(site_dir), planned)
+    files = render_pages(env or render.environment(site_dir, store=store), planned)
     output.copy_static([render.theme_dir() / "static", site_dir / "static"], site_dir, files)
     files.update(schema.schema_files())
     return files
@@ -328,11 +328,11 @@ def build_fully(site_path, target, drafts, strict, base_url, site_label, store, 
     # The workers have exited: they must not hold memory while pages render, the build's peak.
     staging = store.root if tree and tree.usable() else None
     # A cold build makes every page: its helper is forked now, before this process plans (forked.py).
-    helper = None if memo.pages else forked.start_early(lambda: every_page(site, bodies, site_path), staging, len(site.events))
+    helper = None if memo.pages else forked.start_early(lambda: every_page(site, bodies, site_path, store), staging, len(site.events))
     readers: dict = {}
     try:
         render_pages = changed_pages(memo, given.salt, tree.vouched() if tree else {}, readers=readers)
-        files = make_files(site, bodies, site_path, render_pages=render_pages)
+        files = make_files(site, bodies, site_path, render_pages=render_pages, store=store)
         watch.lap("plan and render pages")
         helper = forked.adopt(helper, files) if helper else forked.share(files, staging)
         publish(target, files, tree)
@@ -351,10 +351,10 @@ def build_fully(site_path, target, drafts, strict, base_url, site_label, store, 
                   tuple(watch.laps), made)
 
 
-def every_page(site, bodies, site_path: Path) -> PageStream:
+def every_page(site, bodies, site_path: Path, store=None) -> PageStream:
     """A PageStream of every page, remembering nothing (what a cold build's helper makes its share from)."""
     planned = plan_site(site, bodies)
-    return PageStream(render.environment(site_path), planned.common, {r.path: r for r in planned.recipes}, Memo(), {})
+    return PageStream(render.environment(site_path, store=store), planned.common, {r.path: r for r in planned.recipes}, Memo(), {})
 
 
 def rendered_pages(files: dict) -> int:

@@ -9,6 +9,7 @@ and is ignored, like any other stale or corrupt cache.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
@@ -65,13 +66,14 @@ class Store:
         key = self.key(create=True) if self.enabled else None
         if key is None:
             return
+        tmp = self.root / f".{name}.pickle.{os.getpid()}.tmp"  # two processes may save one name at once
         try:
             body = pickle.dumps((self.stamp, value), protocol=pickle.HIGHEST_PROTOCOL)
-            tmp = self.root / f".{name}.pickle.tmp"
             tmp.write_bytes(hmac.new(key, body, hashlib.sha256).digest() + body)
             os.replace(tmp, self.root / f"{name}.pickle")
         except (OSError, pickle.PicklingError, TypeError, AttributeError):
-            pass
+            with contextlib.suppress(OSError):
+                tmp.unlink()
 
     def discard(self, name: str) -> None:
         """Remove the value stored as `name`, if any."""

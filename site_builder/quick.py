@@ -265,7 +265,7 @@ def remake(site_dir: Path, site_label: str, store, snapshot: Snapshot, now: int)
             return None
         for slug, body, _ in edits:
             bodies[slug] = body
-        made = make_pages(site_dir, site, bodies, sorted({p for slug, _, _ in edits for p in snapshot.readers.get(slug, ())}))
+        made = make_pages(site_dir, store, site, bodies, sorted({p for slug, _, _ in edits for p in snapshot.readers.get(slug, ())}))
     except KeyError:  # a body the memo no longer holds
         return None
     if made is None:
@@ -274,14 +274,14 @@ def remake(site_dir: Path, site_label: str, store, snapshot: Snapshot, now: int)
                   {key: body for _, body, key in edits})
 
 
-def make_pages(site_dir: Path, site, bodies: dict, paths: list) -> dict | None:
+def make_pages(site_dir: Path, store, site, bodies: dict, paths: list) -> dict | None:
     """path -> bytes of each page named; None if one cannot be planned here or fails to render."""
     url = pages.Urls(site.settings)
     cards = Cards(site, bodies, url)
     recipes = [replan(site, cards, bodies, url, path) for path in paths]
     if None in recipes:
         return None
-    env = render.environment(site_dir) if recipes else None
+    env = render.environment(site_dir, store=store) if recipes else None
     common = pages.common_values(site, url)
     made = {}
     for recipe in recipes:

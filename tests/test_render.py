@@ -1,0 +1,36 @@
+"""The Jinja environment: compiled templates kept in the sealed build cache."""
+
+from __future__ import annotations
+
+import jinja2
+
+from site_builder import cache, render
+
+
+def test_compiled_templates_are_kept_sealed_and_follow_template_edits(scratch, monkeypatch):
+    compiled = []
+    original = jinja2.Environment.compile
+    monkeypatch.setattr(jinja2.Environment, "compile", lambda self, *a, **k: compiled.append(a[1]) or original(self, *a, **k))
+    scratch.write("templates/page.html", "Hello {{ name }}")
+    store = cache.Store(scratch.root / ".cache" / "site-builder")
+    first = render.environment(scratch.root, store=store)
+    assert first.get_template("page.html").render(name="a") == "Hello a"
+    kept = sorted(store.root.glob("jinja-*.pickle"))
+    assert len(kept) == 1
+    second = render.environment(scratch.root, store=store)
+    assert second.get_template("page.html").render(name="b") == "Hello b"
+    assert compiled == ["page.html"]  # the second environment used the kept code
+    scratch.write("templates/page.html", "Goodbye {{ name }}")
+    third = render.environment(scratch.root, store=store)
+    assert third.get_template("page.html").render(name="c") == "Goodbye c"
+    assert compiled == ["page.html"] * 2  # the source changed: compiled again
+    kept[0].write_bytes(b"\0" * 32 + kept[0].read_bytes()[32:])  # a forged seal
+    fourth = render.environment(scratch.root, store=store)
+    assert fourth.get_template("page.html").render(name="d") == "Goodbye d"
+    assert compiled == ["page.html"] * 3  # the forged entry was not used
+
+
+def test_without_a_store_nothing_is_kept(scratch):
+    scratch.write("templates/page.html", "Hi")
+    assert render.environment(scratch.root).get_template("page.html").render() == "Hi"
+    assert not (scratch.root / ".cache").exists()
