@@ -340,15 +340,17 @@ def build_fully(site_path, target, drafts, strict, base_url, site_label, store, 
         if helper is not None:
             helper.close()
     watch.lap("write")
+    made = tuple(sorted(p for p, d in files.items() if isinstance(d, (spare.Deferred, spare.Staged))))
+    result = Result(target, sum(p.endswith(".html") for p in files), len(site.events), warnings, rendered_pages(files),
+                    made=made)
+    del files  # and with them the plan: the snapshot is pickled next, and need not add to the peak
     memo.save(store)
     if tree is not None:
         quick.save(store, quick.take(site, bodies, memo, (stats, others), readers, given.options[3], began=given.began,
                                      options=given.options, salt=given.salt, warnings=tuple(warnings), count=len(site.events),
                                      manifest=spare.stat_key(tree.manifest_path)))
     watch.lap("save cache")
-    made = tuple(sorted(p for p, d in files.items() if isinstance(d, (spare.Deferred, spare.Staged))))
-    return Result(target, sum(p.endswith(".html") for p in files), len(site.events), warnings, rendered_pages(files),
-                  tuple(watch.laps), made)
+    return replace(result, timings=tuple(watch.laps))
 
 
 def every_page(site, bodies, site_path: Path, store=None) -> PageStream:
