@@ -97,11 +97,11 @@ def _signature(part: str, entries: dict) -> dict:
 def _without_bodies(files: dict) -> dict:
     """File entries without the Markdown bodies that can be cut again from the file's bytes:
     the next build reads every file anyway to digest it, and the bodies are most of the memo."""
-    return {name: (digest, _with_field(model, "body", "") if start is not None else model, problems, start, head)
+    return {name: (digest, with_field(model, "body", "") if start is not None else model, problems, start, head)
             for name, (digest, model, problems, start, head) in files.items()}
 
 
-def _with_field(model, name: str, value):
+def with_field(model, name: str, value):
     """dataclasses.replace without running __init__ again (the model was checked when parsed): a
     hundredth of the time, and a warm build does it for every file."""
     copy = object.__new__(type(model))
@@ -124,7 +124,7 @@ def _with_body(model, data: bytes, start: int | None):
     """A model stored without its body, given back its body from its file's bytes."""
     if start is None or model.body:
         return model
-    return _with_field(model, "body", data[start:].decode("utf-8", "surrogatepass"))
+    return with_field(model, "body", data[start:].decode("utf-8", "surrogatepass"))
 
 
 def read_bytes(path, stats: dict | None = None, name: str = "") -> bytes | None:
@@ -170,7 +170,7 @@ def head_digest(model) -> str | None:
     (lists, exports) are fingerprinted by it, so a warm build need not pickle every event again."""
     if model is None:
         return None
-    return hashlib.blake2b(pickle.dumps(_with_field(model, "body", ""), protocol=5), digest_size=16).hexdigest()
+    return hashlib.blake2b(pickle.dumps(with_field(model, "body", ""), protocol=5), digest_size=16).hexdigest()
 
 
 def parse_files(memo: Memo, loader, site: Path, site_label: str, paths: list[Path], display,
