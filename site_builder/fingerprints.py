@@ -37,10 +37,10 @@ class Fingerprints:
         """shared_types: type -> None, or a function giving the part of a value that pages are made from.
         carried: id -> (value, digest) of shared values from the last pass (serve keeps models and bodies
         of unchanged files from one rebuild to the next); matched by identity, and refreshed by this pass.
-        watched: a shared type whose values each page reads are noted in `read` (path -> ids)."""
+        watched: a shared type whose values each page reads are noted in `read` (path -> their ids)."""
         self.salt = salt
         self.watched = watched
-        self.read: dict[str, set] = {}
+        self.read: dict[str, tuple] = {}
         self.found: set = set()  # ids of watched values met by the pickling under way
         self.within: dict[int, set] = {}  # id of a composite value -> ids of the watched values in it
         self.digests: dict[int, str] = {}
@@ -121,5 +121,5 @@ class Fingerprints:
             return ""
         finally:
             if self.found:
-                self.read[path] = self.found
+                self.read[path] = tuple(self.found)  # a page reads one body or a few: a set would take 4× the room
         return _digest(b"\0".join((self.salt.encode(), path.encode(), data)))

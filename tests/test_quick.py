@@ -210,7 +210,7 @@ def test_every_page_that_reads_a_body_is_noted():
     prints.of("actors/a/feed.xml", ("feed", Many([item])))  # the same item, digested already
     prints.of("events/a/index.html", ("event", body))
     prints.of("index.html", ("list", "no body"))
-    read = {path: ids for path, ids in prints.read.items()}
+    read = {path: set(ids) for path, ids in prints.read.items()}
     assert read == {"feed.xml": {id(body), id(other)}, "actors/a/feed.xml": {id(body)}, "events/a/index.html": {id(body)}}
     assert quick.readers_by_slug({"a": body, "b": other, "actor:x": body}, read) == {
         "a": ("actors/a/feed.xml", "events/a/index.html", "feed.xml"), "b": ("feed.xml",)}
