@@ -245,6 +245,18 @@ def nesting(line: str) -> int:
     return depth
 
 
+def link_rules(events, left_out, actors) -> tuple[dict, frozenset]:
+    """(kind -> the slugs `event:` and `actor:` links may name, the (kind, slug) pairs of the drafts
+    left out, whose links become plain text), from the slugs of the events built, of those left out
+    and of the actors."""
+    return {"event": set(events) | set(left_out), "actor": set(actors)}, unlinked_drafts(left_out)
+
+
+def unlinked_drafts(left_out) -> frozenset:
+    """The (kind, slug) pairs of the drafts left out: links to them become plain text."""
+    return frozenset(("event", slug) for slug in left_out)
+
+
 def render_body(text: str, base_path: str, unsafe_html: bool = False, unlinked=frozenset()) -> Body:
     """Convert one Markdown body to HTML (sanitised unless unsafe_html).
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from site_builder import __version__, cache, content, forked, index, output, pages, quick, render, schema, spare, views, workers
-from site_builder.bodies import Body, link_line
+from site_builder.bodies import Body, link_line, link_rules
 from site_builder.errors import ContentError, Problem, UsageError, fail_if_errors
 from site_builder.memo import Memo, add_bodies, forget_missing, parse_files, render_texts, with_field
 from site_builder.dates import PartialDate
@@ -97,9 +97,8 @@ def load_site(site: Path, drafts=False, base_url=None, strict=False, site_label=
 def render_bodies(site, memo=None, pool=workers.INLINE) -> tuple[dict, list[Problem]]:
     """Every event and actor body as safe HTML; unknown event:/actor: links are problems."""
     settings = site.settings
-    known = {"event": set(site.by_slug) | set(site.content.left_out), "actor": set(site.actors)}
+    known, unlinked = link_rules(site.by_slug, site.content.left_out, site.actors)
     items = [(e.slug, e) for e in site.events] + [(f"actor:{a.slug}", a) for a in site.actors.values() if a.body.strip()]
-    unlinked = frozenset(("event", slug) for slug in site.content.left_out)
     rendered = render_texts(memo if memo is not None else Memo(), [item.body for _, item in items],
                             settings.base_path, settings.unsafe_html, unlinked, pool)
     bodies, problems = {}, []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from site_builder.bodies import Body, render_body
+from site_builder.bodies import Body, link_rules, render_body
 from site_builder.dates import PartialDate
 from site_builder.errors import Problem
 from site_builder.model import Claim, Content
@@ -97,8 +97,7 @@ def claim_body(claim: Claim, settings, known: dict, unlinked: frozenset) -> tupl
 
 def histories(content: Content, events, resolved: dict, actors: dict) -> tuple[dict, list[Problem]]:
     """Every claim's history, by slug (sorted), from the events' resolved stances."""
-    known = {"event": {e.slug for e in events} | set(content.left_out), "actor": set(actors)}
-    unlinked = frozenset(("event", slug) for slug in content.left_out)
+    known, unlinked = link_rules((e.slug for e in events), content.left_out, actors)
     by_claim: dict[str, list[Taken]] = {c.slug: [] for c in content.claims}
     for event in events:  # chronological
         for taken in resolved[event.slug]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from site_builder import content, pages, render
-from site_builder.bodies import BodyRenderer
+from site_builder.bodies import Body, BodyRenderer, link_rules
 from site_builder.memo import head_digest
 from site_builder.views import make_card
 
@@ -60,14 +60,22 @@ def edited_event(last: Last, site_dir: Path, site_label: str, changed) -> tuple 
     old = last.site.by_slug.get(model.slug) if model is not None and not problems else None
     if old is None or old.path != model.path or head_digest(old) != head_digest(model):
         return None
-    settings = last.site.settings
-    body = BodyRenderer(settings.base_path, settings.unsafe_html).render(model.body)
-    known = {"event": last.site.by_slug, "actor": last.site.actors}
+    body = edited_body(last.site, model, last.bodies[old.slug])
+    return None if body is None else (old, body)
+
+
+def edited_body(site, model, old: Body) -> Body | None:
+    """The new Body of an event whose front matter is as it was, when no list can change with it: its
+    links all resolve (else the full build reports them) and, when it has no summary, its first
+    paragraph (which lists show) is `old`'s; None otherwise."""
+    settings = site.settings
+    known, unlinked = link_rules(site.by_slug, site.content.left_out, site.actors)
+    body = BodyRenderer(settings.base_path, settings.unsafe_html, unlinked).render(model.body)
     if any(slug not in known[kind] for kind, slug in body.links):
-        return None  # the rebuild reports the broken link
-    if not old.summary and body.first_paragraph != last.bodies[old.slug].first_paragraph:
-        return None  # lists show the first paragraph: they change too
-    return old, body
+        return None
+    if not model.summary and body.first_paragraph != old.first_paragraph:
+        return None
+    return body
 
 
 def preview(last: Last | None, env, site_dir: Path, site_label: str, changed, target: Path) -> Preview | None:

@@ -22,11 +22,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from site_builder import claim_pages, content, pages, render
-from site_builder.bodies import BodyRenderer
+from site_builder.bodies import unlinked_drafts
 from site_builder.errors import Problem
 from site_builder.memo import StoredBodies, body_keys, file_digest, head_digest, read_bytes, stat_key
 from site_builder.model import Actor, Event
-from site_builder.preview import Cards
+from site_builder.preview import Cards, edited_body
 
 # A file changed within this time before it was looked at may change again without its stat
 # showing it (timestamps are coarse: FAT keeps them to 2 s); such a file is read again next time.
@@ -223,14 +223,11 @@ def text_edit(site_dir: Path, site_label: str, snapshot: Snapshot, site, bodies:
     model, problems = content.load_event(site_dir, site_label, site_dir / path)
     if model is None or problems or head_digest(model) != head:
         return None
+    body = edited_body(site, model, bodies[slug])
+    if body is None:
+        return None
     settings = site.settings
-    unlinked = frozenset(("event", s) for s in site.content.left_out)
-    body = BodyRenderer(settings.base_path, settings.unsafe_html, unlinked).render(model.body)
-    known = {"event": site.by_slug.keys() | set(site.content.left_out), "actor": site.actors.keys()}
-    if any(name not in known[kind] for kind, name in body.links):
-        return None  # the full build reports the broken link
-    if not model.summary and body.first_paragraph != bodies[slug].first_paragraph:
-        return None  # lists show the first paragraph: they change too
+    unlinked = unlinked_drafts(site.content.left_out)
     return slug, body, body_keys([model.body], settings.base_path, settings.unsafe_html, unlinked)[0]
 
 
