@@ -295,22 +295,31 @@ def build_site(site_dir, output_dir, drafts, strict, base_url, site_label, use_c
     watch = Stopwatch(progress)
     store = cache.Store(site_path / ".cache" / "site-builder", enabled=use_cache)
     tree = spare.SpareTree(target, store.root) if use_cache else None
-    label = str(site_path) if site_label is None else site_label
-    given = Given((drafts, strict, base_url, label, str(target)), fingerprint_salt(site_path), time.time_ns())
-    done = build_quickly(site_path, label, store, tree, given, watch) if tree is not None else None
-    return done or build_fully(site_path, target, drafts, strict, base_url, site_label, store, tree, given, watch)
+    label = str(site_path) if site_label is None else site_label  # as the loader names the site's files
+    given = Given(drafts, strict, base_url, label, target, fingerprint_salt(site_path), time.time_ns())
+    done = build_quickly(site_path, store, tree, given, watch) if tree is not None else None
+    return done or build_fully(site_path, store, tree, given, watch)
 
 
 @dataclass(frozen=True)
 class Given:
-    """What a build was asked for (options, templates and version) and when it began."""
+    """What a build was asked for, what else its output depends on (version, templates), and when it began."""
 
-    options: tuple
+    drafts: bool
+    strict: bool
+    base_url: str | None
+    label: str
+    target: Path
     salt: str
     began: int
 
+    @property
+    def options(self) -> tuple:
+        """What a snapshot must have been made with to be used."""
+        return self.drafts, self.strict, self.base_url, self.label, str(self.target)
 
-def build_quickly(site_path: Path, label: str, store, tree, given: Given, watch) -> Result | None:
+
+def build_quickly(site_path: Path, store, tree, given: Given, watch) -> Result | None:
     """A build by the quick path, published; None when the full build must run."""
     snapshot = quick.load(store)
     old = tree.manifests.get("output")
@@ -318,8 +327,8 @@ def build_quickly(site_path: Path, label: str, store, tree, given: Given, watch)
             or snapshot.manifest != spare.stat_key(tree.manifest_path)):
         return None
     watch.lap("read snapshot")
-    remade = quick.remake(site_path, label, store, snapshot, given.began)
-    if remade is None or (remade.warnings and given.options[1]):  # strict: the full build fails on warnings
+    remade = quick.remake(site_path, given.label, store, snapshot, given.began)
+    if remade is None or (remade.warnings and given.strict):  # the full build fails on them
         return None
     watch.lap("plan and render pages")
     files = {path: spare.Keep(entry[0]) for path, entry in old.items()}
@@ -335,13 +344,14 @@ def build_quickly(site_path: Path, label: str, store, tree, given: Given, watch)
                   sum(p.endswith(".html") for p in remade.pages), tuple(watch.laps), tuple(sorted(remade.pages)))
 
 
-def build_fully(site_path, target, drafts, strict, base_url, site_label, store, tree, given: Given, watch) -> Result:
+def build_fully(site_path, store, tree, given: Given, watch) -> Result:
     """Load everything, plan every page, make those that changed, publish; leave a snapshot for the quick path."""
     others, stats = (quick.read_others(site_path), {}) if tree is not None else ({}, None)
     memo = Memo.load(store)
     watch.lap("read cache")
     with workers.Pool(start=not memo.files) as pool:  # a cold build forks its workers while small
-        site, warnings, bodies = load_and_convert(site_path, drafts, strict, base_url, site_label, memo, pool, watch, stats)
+        site, warnings, bodies = load_and_convert(site_path, given.drafts, given.strict, given.base_url, given.label, memo,
+                                                  pool, watch, stats)
     site = without_markdown(site, memo)
     # The workers have exited: they must not hold memory while pages render, the build's peak.
     staging = store.root if tree and tree.usable() else None
@@ -353,18 +363,18 @@ def build_fully(site_path, target, drafts, strict, base_url, site_label, store, 
         files = make_files(site, bodies, site_path, render_pages=render_pages, store=store)
         watch.lap("plan and render pages")
         helper = forked.adopt(helper, files) if helper else forked.share(files, staging)
-        publish(target, files, tree)
+        publish(given.target, files, tree)
     finally:
         if helper is not None:
             helper.close()
     watch.lap("write")
     made = tuple(sorted(p for p, d in files.items() if isinstance(d, (spare.Deferred, spare.Staged))))
-    result = Result(target, sum(p.endswith(".html") for p in files), len(site.events), warnings, rendered_pages(files),
+    result = Result(given.target, sum(p.endswith(".html") for p in files), len(site.events), warnings, rendered_pages(files),
                     made=made)
     del files  # and with them the plan: the snapshot is pickled next, and need not add to the peak
     memo.save(store)
     if tree is not None:
-        quick.save(store, quick.take(site, bodies, memo, (stats, others), readers, given.options[3], began=given.began,
+        quick.save(store, quick.take(site, bodies, memo, (stats, others), readers, given.label, began=given.began,
                                      options=given.options, salt=given.salt, warnings=tuple(warnings), count=len(site.events),
                                      manifest=spare.stat_key(tree.manifest_path)))
     watch.lap("save cache")

@@ -133,12 +133,11 @@ def _restore(kind, values):
     return model
 
 
-def take(site, bodies: dict, memo, looked: tuple, readers: dict, label: str, **given) -> Snapshot:
-    """The snapshot of a full build. `looked`: (the stat of each file the memo keeps, taken before
-    it was read, by display name (label|site path); read_others()); `readers`: page path -> ids of
-    the bodies it read. `given`: the other Snapshot fields, and `began`."""
+def take(site, bodies: dict, memo, looked: tuple, readers: dict, label: str, began: int, **given) -> Snapshot:
+    """The snapshot of a full build that began at `began` (ns). `looked`: (the stat of each file the
+    memo keeps, taken before it was read, by display name (label|site path); read_others());
+    `readers`: page path -> ids of the bodies it read. `given`: the other Snapshot fields."""
     stats, others = looked
-    began = given.pop("began")
     inputs = {path: (key, digest, began) for path, (key, digest) in others.items()}
     events, prefix = {}, label + "|"
     for name, key in stats.items():
