@@ -42,7 +42,7 @@ class Memo:
         memo = cls()
         for name, part in (*_shard_names("files", FILE_SHARDS), *_shard_names("bodies", BODY_SHARDS), ("pages", "pages")):
             saved = store.load(f"memo-{name}")
-            if isinstance(saved, dict):
+            if isinstance(saved, dict):  # not _saved_shard: a missing shard has no signature
                 getattr(memo, part).update(saved)
                 memo.saved[name] = _signature(part, saved)
         return memo
@@ -229,19 +229,22 @@ class StoredBodies(dict):
         key = self.keys[slug]
         name = _shard_of("bodies", key, BODY_SHARDS)
         if name not in self.shards:
-            saved = self.store.load(f"memo-{name}")
-            self.shards[name] = saved if isinstance(saved, dict) else {}
+            self.shards[name] = _saved_shard(self.store, name)
         body = self[slug] = self.shards[name][key]
         return body
 
 
 def add_bodies(store: cache.Store, bodies: dict) -> None:
     """Add key -> Body entries to the saved memo, shard by shard."""
-    for name in sorted({_shard_of("bodies", key, BODY_SHARDS) for key in bodies}):
-        saved = store.load(f"memo-{name}")
-        saved = saved if isinstance(saved, dict) else {}
-        saved.update((key, body) for key, body in bodies.items() if _shard_of("bodies", key, BODY_SHARDS) == name)
-        store.save(f"memo-{name}", saved)
+    for name, entries in _split("bodies", bodies, BODY_SHARDS).items():
+        if entries:
+            store.save(f"memo-{name}", {**_saved_shard(store, name), **entries})
+
+
+def _saved_shard(store: cache.Store, name: str) -> dict:
+    """A saved shard's entries (none if it is missing or unreadable)."""
+    saved = store.load(f"memo-{name}")
+    return saved if isinstance(saved, dict) else {}
 
 
 def render_texts(memo: Memo, texts: list[str], base_path: str, unsafe_html: bool, unlinked: frozenset,
