@@ -4,7 +4,7 @@ Making and rendering pages is most of a cold build (7.5 of 13 s at 10,000 events
 process renders on one core. The helper is forked, so it shares the models copy-on-write instead of
 receiving them pickled: in a cold build before this process plans (it plans for itself, from a
 smaller heap, and starts sooner), else after planning, when many pages changed. It writes its pages
-into a staging folder beside the spare tree, and the publisher hard-links them in, so their bytes
+into a staging folder beside the spare tree, and the publisher moves them in, so their bytes
 never travel back.
 A page's bytes depend only on its recipe, so which process makes it never changes the output.
 """
@@ -160,6 +160,7 @@ class Helper:
         self.folder = tempfile.mkdtemp(prefix=f"staged-{os.getpid()}-", dir=state_dir)
         self.stream = None  # this process's PageStream, which makes what the helper did not
         self.pid, self.pipe, self.digests = 0, None, None
+        self.places: dict[str, str] = {}  # path -> where a page was moved from the staging folder
 
     def start(self, work) -> bool:
         """Fork the helper, which makes the pages `work()` gives as (PageStream, paths); False if the
@@ -204,8 +205,8 @@ class Helper:
             handle.write(data)
 
     def locate(self, path: str) -> tuple[str, str]:
-        """Where the helper wrote a page, and its digest; waits for the helper to finish. If the
-        helper failed, this process makes the page itself."""
+        """Where a page the helper made is now, and its digest; waits for the helper to finish. If
+        the helper failed, this process makes the page itself."""
         if self.digests is None:
             self._collect()
         digest = self.digests.get(path)
@@ -214,7 +215,11 @@ class Helper:
             self._write(path, data)
             self.digests[path] = digest = spare.digest_of(data)
         self.stream.record(path, digest)
-        return os.path.join(self.folder, path), digest
+        return self.places.get(path) or os.path.join(self.folder, path), digest
+
+    def moved(self, path: str, where: str) -> None:
+        """Note that a page was moved out of the staging folder to `where`."""
+        self.places[path] = where
 
     def _collect(self) -> None:
         """Read the helper's report and reap it (an empty report when it failed)."""

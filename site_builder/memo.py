@@ -159,9 +159,12 @@ def _parse(shared, paths):
     loader, site, site_label = shared
     results = []
     for path in paths:
+        found = {}
+        data = read_bytes(path, found, "")  # before the loader reads: a later change then shows as a digest mismatch
         model, problems = loader(site, site_label, path)
-        data = read_bytes(path) if getattr(model, "body", "") else None
-        results.append((model, problems, None if data is None else body_start(data, model), head_digest(model)))
+        start = body_start(data, model) if data is not None and getattr(model, "body", "") else None
+        results.append((model, problems, start, head_digest(model), None if data is None else file_digest(data),
+                        found.get("")))
     return results
 
 
@@ -184,17 +187,21 @@ def parse_files(memo: Memo, loader, site: Path, site_label: str, paths: list[Pat
     for i, path in enumerate(paths):
         names.append(name := display(path))
         entry = memo.files.get(name)
-        if entry is not None and memo.trust is not None and memo.trust(name) and (entry[1] is None or entry[1].body
-                                                                                   or entry[3] is None):
+        if entry is None:
+            missing.append(i)  # read and digested by the worker that parses it (all of them, in a cold build)
+            continue
+        if memo.trust is not None and memo.trust(name) and (entry[1] is None or entry[1].body or entry[3] is None):
             continue  # not read again: the caller vouches that it has not changed
         data = read_bytes(path, stats, name)
         digest = None if data is None else file_digest(data)
-        if digest is None or entry is None or entry[0] != digest:
-            missing.append((i, digest))
+        if digest is None or entry[0] != digest:
+            missing.append(i)
         elif entry[3] is not None and not entry[1].body:
             memo.files[name] = (digest, _with_body(entry[1], data, entry[3]), *entry[2:])
-    fresh = pool.run(_parse, (loader, site, site_label), [paths[i] for i, _ in missing])
-    for (i, digest), (model, problems, start, head) in zip(missing, fresh):
+    fresh = pool.run(_parse, (loader, site, site_label), [paths[i] for i in missing])
+    for i, (model, problems, start, head, digest, found) in zip(missing, fresh):
+        if stats is not None and found is not None:  # the worker's look, taken before the model's read, is the one that counts
+            stats[names[i]] = found
         memo.files[names[i]] = (digest, model, tuple(problems), start, head)
         memo.dirty = True
     return [memo.files[name][1:3] for name in names]

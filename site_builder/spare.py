@@ -45,7 +45,8 @@ class Deferred:
 @dataclass(frozen=True)
 class Staged:
     """A file another process is writing: `source.locate(path)` waits for it and gives (where it
-    was written, its digest); it is linked in, not read. `source.check()` as for Deferred."""
+    is, its digest); it is moved in, not read, and `source.moved(path, where)` told where it went.
+    `source.check()` as for Deferred."""
 
     source: object
     path: str
@@ -120,8 +121,8 @@ def inside_tree(relative: str) -> None:
         raise ValueError(f"refusing to write outside the output folder: {relative!r}")
 
 
-def replace_file(path: str, data: bytes | None = None, link_from: str | None = None) -> None:
-    """Put new bytes (or a hard link) at path without touching the inode that was there."""
+def replace_file(path: str, data: bytes | None = None, link_from: str | None = None, move_from: str | None = None) -> None:
+    """Put new bytes (or a hard link, or a file moved) at path without touching the inode that was there."""
     try:
         os.unlink(path)
     except FileNotFoundError:
@@ -130,6 +131,8 @@ def replace_file(path: str, data: bytes | None = None, link_from: str | None = N
         shutil.rmtree(path)
     if link_from is not None:
         os.link(link_from, path)
+    elif move_from is not None:
+        os.rename(move_from, path)
     else:
         with open(path, "xb") as handle:
             handle.write(data)
@@ -190,8 +193,9 @@ def update_spare(spare: Path, output: Path, files: dict, manifests: dict) -> dic
                 raise LookupError(relative)  # the caller must render it after all
             if not made or in_output:
                 replace_file(root + relative, link_from=out_root + relative)
-            elif staged is not None:
-                replace_file(root + relative, link_from=staged)
+            elif staged is not None:  # moved, not linked: the staging folder is then left with nothing to delete
+                replace_file(root + relative, move_from=staged)
+                data.source.moved(relative, root + relative)
             else:
                 replace_file(root + relative, payload)
             key = stat_key(root + relative)

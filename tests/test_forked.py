@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from site_builder import forked, pages
+from site_builder import forked, output, pages, render
 from site_builder.build import build
 from site_builder.errors import ContentError
 from site_builder.fingerprints import Many
@@ -79,6 +79,19 @@ def test_a_helper_that_dies_is_stood_in_for(tmp_path, monkeypatch, helped):
     build(site)
     assert helped == [True]
     assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
+
+
+def test_pages_moved_in_from_the_helper_still_publish_when_the_swap_falls_back(tmp_path, monkeypatch, helped):
+    site = corpus.write_site(tmp_path / "site", 40, seed=16, actors=8, tags=3)
+    build(site)  # an output to swap with
+    (site / "templates").mkdir()  # every page changes: the helper's share is moved into the spare
+    base = (render.theme_dir() / "base.html").read_text()
+    (site / "templates" / "base.html").write_text(base.replace("Skip to content", "Skip to the content"))
+    monkeypatch.setattr(output, "exchange", lambda first, second: False)  # as on a kernel without renameat2
+    build(site)
+    assert helped == [True, True]
+    assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
+    assert staging_folders(site) == []
 
 
 def test_one_cpu_makes_every_page_itself(tmp_path, monkeypatch, helped):
