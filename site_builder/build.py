@@ -16,7 +16,7 @@ from pathlib import Path
 from site_builder import __version__, cache, content, forked, index, output, pages, quick, render, schema, spare, views, workers
 from site_builder.bodies import Body, link_line, link_rules
 from site_builder.errors import ContentError, Problem, UsageError, fail_if_errors
-from site_builder.memo import Memo, add_bodies, forget_missing, parse_files, render_texts, with_field
+from site_builder.memo import PARTS as memo_parts, Memo, add_bodies, forget_missing, parse_files, render_texts, with_field
 from site_builder.dates import PartialDate
 from site_builder.fingerprints import Fingerprints
 from site_builder.model import Actor, Event
@@ -355,8 +355,12 @@ def build_fully(site_path, store, tree, given: Given, watch) -> Result:
     site = without_markdown(site, memo)
     # The workers have exited: they must not hold memory while pages render, the build's peak.
     staging = store.root if tree and tree.usable() else None
-    # A cold build makes every page: its helper is forked now, before this process plans (forked.py).
-    helper = None if memo.pages else forked.start_early(lambda: every_page(site, bodies, site_path, store), staging, len(site.events))
+    if staging is not None:
+        store.key(create=True)  # here: a helper saves to the store too, and two processes must not each make the secret
+    # A cold build makes every page: its helper is forked now, before this process plans (forked.py),
+    # and once its share is made it also saves what it holds as this process does (saved_by_helper).
+    helper = None if memo.pages else forked.start_early(lambda: every_page(site, bodies, site_path, store), staging,
+                                                        len(site.events), after=lambda: saved_by_helper(store, memo, site))
     readers: dict = {}
     try:
         render_pages = changed_pages(memo, given.salt, tree.vouched() if tree else {}, readers=readers)
@@ -372,13 +376,22 @@ def build_fully(site_path, store, tree, given: Given, watch) -> Result:
     result = Result(given.target, sum(p.endswith(".html") for p in files), len(site.events), warnings, rendered_pages(files),
                     made=made)
     del files  # and with them the plan: the snapshot is pickled next, and need not add to the peak
-    memo.save(store)
+    stripped = helper.after_result if helper is not None else None
+    memo.save(store, parts=("pages",) if stripped is not None else memo_parts)
     if tree is not None:
-        quick.save(store, quick.take(site, bodies, memo, (stats, others), readers, given.label, began=given.began,
+        quick.save(store, quick.take(site, bodies, memo, (stats, others), readers, given.label, began=given.began, stripped=stripped,
                                      options=given.options, salt=given.salt, warnings=tuple(warnings), count=len(site.events),
                                      manifest=spare.stat_key(tree.manifest_path)))
     watch.lap("save cache")
     return replace(result, timings=tuple(watch.laps))
+
+
+def saved_by_helper(store, memo: Memo, site) -> bytes:
+    """What a cold build's helper does once its pages are made, off the build's last, single-process
+    stretch: save the parsed files and bodies (complete before it was forked; the page fingerprints
+    are this process's), and give back the site pickled for the snapshot (quick.strip_bodies)."""
+    memo.save(store, parts=("files", "bodies"))
+    return quick.strip_bodies(site)
 
 
 def every_page(site, bodies, site_path: Path, store=None) -> PageStream:

@@ -39,16 +39,23 @@ def weight(recipe) -> float:
 
 def helper_share(recipes: list) -> set[str]:
     """The paths the helper makes: whole top-level folders (list items rendered once are reused within
-    a folder), the heaviest first, each to the helper while its share stays under HELPER_SHARE."""
+    a folder), the heaviest first, each to the helper while its share stays under HELPER_SHARE; then,
+    to come close to it, part of a folder whose pages list nothing (event pages), which loses no reuse."""
     folders: Counter = Counter()
+    listing = set()
     for recipe in recipes:
-        folders[recipe.path.partition("/")[0]] += weight(recipe)
+        folder = recipe.path.partition("/")[0]
+        folders[folder] += (cost := weight(recipe))
+        if cost != 1:
+            listing.add(folder)
     room, chosen = HELPER_SHARE * sum(folders.values()), set()
-    for folder, cost in sorted(folders.items(), key=lambda item: (-item[1], item[0])):
+    for folder, cost in sorted(folders.items(), key=lambda item: (item[0] not in listing, -item[1], item[0])):
         if cost <= room:
             room -= cost
             chosen.add(folder)
-    return {r.path for r in recipes if r.path.partition("/")[0] in chosen}
+    share = {r.path for r in recipes if r.path.partition("/")[0] in chosen}
+    plain = sorted(r.path for r in recipes if r.path.partition("/")[0] not in chosen | listing)
+    return share | set(plain[:int(room)])
 
 
 def worth_forking(state_dir: Path | None, pages: int) -> bool:
@@ -70,13 +77,14 @@ def room_for_a_copy() -> bool:
     return available > 2 * resident
 
 
-def start_early(plan_everything, state_dir: Path | None, events: int) -> "Helper | None":
+def start_early(plan_everything, state_dir: Path | None, events: int, after=None) -> "Helper | None":
     """A cold build's helper, forked before this process plans (its heap is smaller then, and the
     helper starts sooner): `plan_everything()`, run in the helper, gives a PageStream of every page,
-    and the helper makes its share of them. None when not worth it or not possible."""
+    and the helper makes its share of them, then runs `after()` and sends back what it returns
+    (`Helper.after_result`). None when not worth it or not possible."""
     if not worth_forking(state_dir, events):
         return None
-    helper = Helper(state_dir)
+    helper = Helper(state_dir, after)
 
     def work():
         stream = plan_everything()
@@ -154,13 +162,14 @@ def release_free_memory() -> None:
 class Helper:
     """A forked process making some pages of a PageStream into a staging folder."""
 
-    def __init__(self, state_dir: Path):
+    def __init__(self, state_dir: Path, after=None):
         state_dir.mkdir(parents=True, exist_ok=True)
         remove_abandoned(state_dir)
         self.folder = tempfile.mkdtemp(prefix=f"staged-{os.getpid()}-", dir=state_dir)
         self.stream = None  # this process's PageStream, which makes what the helper did not
         self.pid, self.pipe, self.digests = 0, None, None
         self.places: dict[str, str] = {}  # path -> where a page was moved from the staging folder
+        self.after, self.after_result = after, None  # run in the helper once its pages are made; what it gave
 
     def start(self, work) -> bool:
         """Fork the helper, which makes the pages `work()` gives as (PageStream, paths); False if the
@@ -181,13 +190,15 @@ class Helper:
         return True
 
     def _serve(self, pipe: int, work) -> None:
-        """In the helper: make every page, then send back {path: digest} and the problems met."""
+        """In the helper: make every page and run `after`, then send back {path: digest}, the
+        problems met and what `after` gave."""
         code = 1
         try:
             stream, paths = work()
             digests = {path: self._make(stream, path) for path in paths}
+            extra = self.after() if self.after is not None else None
             with os.fdopen(pipe, "wb") as out:
-                out.write(pickle.dumps((digests, list(stream.problems.values())), protocol=5))
+                out.write(pickle.dumps((digests, list(stream.problems.values()), extra), protocol=5))
             code = 0
         finally:
             os._exit(code)  # skip the parent's atexit handlers and buffered output
@@ -231,7 +242,7 @@ class Helper:
         _, status = os.waitpid(self.pid, 0)
         self.digests, problems = {}, []
         if os.waitstatus_to_exitcode(status) == 0 and chunks:
-            self.digests, problems = pickle.loads(b"".join(chunks))
+            self.digests, problems, self.after_result = pickle.loads(b"".join(chunks))
         else:  # whatever it wrote is suspect: start afresh
             shutil.rmtree(self.folder, ignore_errors=True)
             os.makedirs(self.folder)

@@ -21,6 +21,8 @@ from site_builder.frontmatter import MAX_FILE_BYTES, read_at_most
 
 
 FILE_SHARDS = BODY_SHARDS = 64
+SHARDS = {"files": FILE_SHARDS, "bodies": BODY_SHARDS, "pages": 1}
+PARTS = tuple(SHARDS)
 
 
 @dataclass
@@ -47,8 +49,8 @@ class Memo:
                 memo.saved[name] = _signature(part, saved)
         return memo
 
-    def save(self, store: cache.Store) -> None:
-        """Write the shards that changed since they were loaded (nothing when nothing changed).
+    def save(self, store: cache.Store, parts=PARTS) -> None:
+        """Write the shards of `parts` that changed since they were loaded (nothing when nothing changed).
 
         An edit changes a shard or two, so a warm build does not pickle the whole memo again. Any
         mix of old and new shards (a build killed while saving) is still correct: every entry is
@@ -56,8 +58,8 @@ class Memo:
         if not self.dirty:
             return
         self.dirty = False
-        for part, shards in (("files", FILE_SHARDS), ("bodies", BODY_SHARDS), ("pages", 1)):
-            for name, entries in _split(part, getattr(self, part), shards).items():
+        for part in parts:
+            for name, entries in _split(part, getattr(self, part), SHARDS[part]).items():
                 signature = _signature(part, entries)
                 if self.saved.get(name, {}) != signature:
                     store.save(f"memo-{name}", _without_bodies(entries) if part == "files" else entries)

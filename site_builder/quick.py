@@ -133,10 +133,12 @@ def _restore(kind, values):
     return model
 
 
-def take(site, bodies: dict, memo, looked: tuple, readers: dict, label: str, began: int, **given) -> Snapshot:
+def take(site, bodies: dict, memo, looked: tuple, readers: dict, label: str, began: int, stripped: bytes | None = None,
+         **given) -> Snapshot:
     """The snapshot of a full build that began at `began` (ns). `looked`: (the stat of each file the
     memo keeps, taken before it was read, by display name (label|site path); read_others());
-    `readers`: page path -> ids of the bodies it read. `given`: the other Snapshot fields."""
+    `readers`: page path -> ids of the bodies it read; `stripped`: strip_bodies(site), if already
+    made. `given`: the other Snapshot fields."""
     stats, others = looked
     inputs = {path: (key, digest, began) for path, (key, digest) in others.items()}
     events, prefix = {}, label + "|"
@@ -148,7 +150,7 @@ def take(site, bodies: dict, memo, looked: tuple, readers: dict, label: str, beg
         if isinstance(entry[1], Event) and site.by_slug.get(entry[1].slug) is not None:
             events[path] = (entry[1].slug, entry[4])
     keys = {id(body): key for key, body in memo.bodies.items()}
-    return Snapshot(secrets.token_hex(8), inputs=inputs, events=events, site=strip_bodies(site),
+    return Snapshot(secrets.token_hex(8), inputs=inputs, events=events, site=strip_bodies(site) if stripped is None else stripped,
                     keys={slug: keys[id(body)] for slug, body in bodies.items() if id(body) in keys},
                     readers=readers_by_slug(bodies, readers), **given)
 
