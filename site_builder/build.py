@@ -177,14 +177,9 @@ class PageStream:
         self.env, self.common, self.memo, self.marks = env, common, memo, marks
         self.recipes = recipes
         self.problems: dict = {}
-        self.group = ""
 
     def produce(self, path: str) -> bytes:
         """The bytes of one page (empty for a page whose template failed)."""
-        group = path.partition("/")[0]
-        if group != self.group:  # pages are written folder by folder: actors/, events/, tags/, years/...
-            self.group = group
-            render.forget_remembered(self.env)  # list items at one folder's heading level rarely recur in the next
         data = self.render_bytes(path)
         self.record(path, spare.digest_of(data))
         return data

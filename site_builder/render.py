@@ -83,9 +83,10 @@ def remembered_calls(memory: dict, budget: int = 48_000_000):
     """`remembered(macro, subject, *args)` for templates: the macro's output, made once per subject and args.
 
     An event appears in half a dozen lists (year, actors, tags, sources...); its list item is the
-    same HTML each time, so it is rendered once while remembered. The subject (a card) is matched by
-    identity, which is cheaper than hashing it by value: the memory holds the subject, so its id
-    cannot be reused by another object while the entry lives. Unhashable args are not remembered.
+    same HTML each time at one heading level, so it is rendered once while remembered (and so is the
+    site's header, the same on every page). The subject (a card) is matched by identity, which is
+    cheaper than hashing it by value: the memory holds the subject, so its id cannot be reused by
+    another object while the entry lives. Unhashable args are not remembered.
     The memory holds at most about `budget` characters of HTML, then starts afresh (at 100,000
     events the items would otherwise take 450 MB); `remembered.forget()` empties it."""
     size = [0]
@@ -113,11 +114,6 @@ def remembered_calls(memory: dict, budget: int = 48_000_000):
 
     remembered.forget = forget
     return remembered
-
-
-def forget_remembered(env: jinja2.Environment) -> None:
-    """Empty the environment's remembered list items (pages of another kind will not reuse them)."""
-    env.globals["remembered"].forget()
 
 
 def template_problem(error: Exception, name: str) -> Problem:
