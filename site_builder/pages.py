@@ -256,6 +256,7 @@ def make_event(path, common, event, card, body, before, after, related, kinds, e
     ]
     return Page(path, "event.html", {
         **common, "page_title": event.title, "event": card, "body": body.html,
+        "lede": event.summary,  # only one written as `summary:`: a summary taken from the body would repeat its first paragraph
         "location": event.location, "sources": sources, "related": list(related), "previous": before, "next": after,
         "canonical": url.full(f"events/{event.slug}/"),
         "jsonld": event_jsonld(event, card, kinds, url.full(f"events/{event.slug}/")), **extras})

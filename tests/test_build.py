@@ -371,3 +371,15 @@ def test_site_templates_override_the_theme(scratch):
 def test_example_site_has_no_broken_links(example_site):
     settings = load_settings(Path(__file__).resolve().parent.parent, "")[0]
     assert broken_links(example_site, settings.base_path, urlsplit(settings.base_url).netloc) == []
+
+
+def test_a_written_summary_is_the_lede_and_one_taken_from_the_body_is_not_shown_twice(scratch):
+    scratch.event("written", title="Written", extra="summary: A summary of its own.\n", body="The first paragraph.\n\nMore.")
+    scratch.event("taken", title="Taken", body="Only its first paragraph.\n\nMore.")
+    scratch.build()
+    written = scratch.read("events/written/index.html")
+    assert '<p class="lede">A summary of its own.</p>' in written and "<p>The first paragraph.</p>" in written
+    taken = scratch.read("events/taken/index.html")
+    assert 'class="lede"' not in taken and taken.count("<p>Only its first paragraph.</p>") == 1
+    assert '<meta name="description" content="Only its first paragraph.">' in taken  # previews still get it
+    assert "Only its first paragraph." in scratch.read("index.html")  # and so does the list item
