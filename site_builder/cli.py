@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import os
 import sys
 
 import click
@@ -58,6 +60,25 @@ def run(action):
         sys.exit(130)
 
 
+def entry() -> None:
+    """The `site-builder` program: run a command, then end the process at once.
+
+    A build leaves millions of small objects; freeing them and collecting cycles at exit took 0.7 s
+    at 10,000 events. Everything is written and closed by then, so the interpreter's teardown is
+    skipped (tests call `main` in-process instead, which returns)."""
+    gc.disable()  # a build pauses the collector anyway; after it, there is nothing to collect that exit will not free
+    try:
+        main()
+        code = 0
+    except SystemExit as done:
+        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+        if isinstance(done.code, str):
+            print(done.code, file=sys.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="site-builder")
 def main():
@@ -75,8 +96,9 @@ def main():
 def build(site, output_dir, drafts, strict, base_url, no_cache, timings):
     """Build SITE (default: the current folder) into SITE/output."""
     progress = Progress() if sys.stderr.isatty() else None
+    leftovers: list = []  # the build's models, left for the process's end (see entry) instead of freed one by one
     result = run(lambda: builder.build(site, output_dir, drafts=drafts, strict=strict, base_url=base_url,
-                                       use_cache=not no_cache, progress=progress))
+                                       use_cache=not no_cache, progress=progress, keep=leftovers))
     if progress:
         progress.clear()
     report(result.warnings)

@@ -92,6 +92,17 @@ def test_python_dash_m_and_version(scratch):
     version = run_module("--version")
     assert version.returncode == 0 and version.stdout.startswith("site-builder, version ")
     assert run_module("build", "--bogus").returncode == 2
+    scratch.write("content/events/broken.md", "---\ntitle: No date\n---\nBody.\n")
+    broken = run_module("build", str(scratch.root))  # the program ends at once (cli.entry), its output flushed first
+    assert broken.returncode == 1 and "broken.md:2: date: is required" in broken.stderr and broken.stderr.endswith(" errors\n")
+
+
+def test_a_build_asked_to_keep_its_models_hands_them_over(scratch):
+    scratch.event("a")
+    kept: list = []
+    scratch.build(keep=kept)
+    [(site, bodies, *_)] = kept
+    assert [e.slug for e in site.events] == ["a"] and "a" in bodies
 
 
 def test_help_lists_build(scratch):
