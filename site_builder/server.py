@@ -76,6 +76,7 @@ def serve(site_dir=".", host="127.0.0.1", port=8000, say=print) -> None:
         status.stop.set()
         server.stop()
         watcher.join(timeout=5)
+        rebuilder.pool.close()  # the program ends with os._exit (cli.entry), which runs no atexit handler
         IOLoop.current().close(all_fds=True)
     say("Stopped.")
 
