@@ -215,15 +215,22 @@ def changes(site: Path, snapshot: Snapshot, now: int) -> tuple[list, dict] | Non
     return changed, fresh
 
 
-def text_edit(site_dir: Path, site_label: str, snapshot: Snapshot, site, bodies: dict, path: str):
-    """(slug, Body, body key) when the change to the file at `path` is to an event's body after
-    its first paragraph; None otherwise."""
+def same_head(site_dir: Path, site_label: str, snapshot: Snapshot, path: str):
+    """(slug, the event loaded again) when the file at `path` is an event whose front matter is as the
+    snapshot has it; None otherwise. Checked before the snapshot's site is unpickled (0.15 s at 10,000
+    events), which a front matter edit does not need: the full build follows."""
     if path not in snapshot.events:
         return None
     slug, head = snapshot.events[path]
     model, problems = content.load_event(site_dir, site_label, site_dir / path)
     if model is None or problems or head_digest(model) != head:
         return None
+    return slug, model
+
+
+def text_edit(site, bodies: dict, slug: str, model):
+    """(slug, Body, body key) when the change to an event whose front matter is unchanged is to its body
+    after its first paragraph, and every link resolves; None otherwise."""
     body = edited_body(site, model, bodies[slug])
     if body is None:
         return None
@@ -255,10 +262,13 @@ def remake(site_dir: Path, site_label: str, store, snapshot: Snapshot, now: int)
     changed, fresh = found
     if not changed:  # the site itself need not be read
         return Remade({}, snapshot.count, snapshot.warnings, fresh, {}, {})
+    heads = [same_head(site_dir, site_label, snapshot, path) for path in changed]
+    if None in heads:
+        return None
     site = pickle.loads(snapshot.site)
     bodies = StoredBodies(store, snapshot.keys)
     try:
-        edits = [text_edit(site_dir, site_label, snapshot, site, bodies, path) for path in changed]
+        edits = [text_edit(site, bodies, slug, model) for slug, model in heads]
         if None in edits:
             return None
         for slug, body, _ in edits:
