@@ -207,6 +207,11 @@ class PageStream:
 SHARED = {views.Card: None, Body: None, Event: pages.event_essence, Actor: None, PartialDate: None}
 
 
+# What the quick path needs to know each page reads: bodies (by id: events may share one), and which
+# events' cards or models (by slug).
+WATCHED = {Body: None, views.Card: "slug", Event: "slug"}
+
+
 def stored_digests(memo: Memo) -> dict:
     """id -> (value, digest) of the events and bodies in the memo: an event by the digest of its model
     without its body, made when it was parsed; a body by the key it is stored under (its text and the
@@ -222,12 +227,12 @@ def changed_pages(memo: Memo, salt: str, vouched: dict, carried: dict | None = N
     """A render_pages that keeps pages whose inputs and output file are unchanged (spare.Keep)
     and leaves the others to be made and rendered as they are written (spare.Deferred).
     `carried` keeps shared values' digests from one call to the next (serve); `readers` is given
-    the ids of the bodies each page reads."""
+    what each page reads of the WATCHED values."""
     def render_pages(env, plan):
         known = {} if carried is None else carried
         known.update(stored_digests(memo))
         prints = Fingerprints(cache.digest(salt, pickle.dumps(plan.common, protocol=5)), SHARED, known,
-                              Body if readers is not None else None)
+                              WATCHED if readers is not None else None)
         marks = {r.path: prints.of(r.path, (r.make, r.inputs)) for r in plan.recipes}
         prints.carry()
         if readers is not None:

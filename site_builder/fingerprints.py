@@ -9,8 +9,9 @@ hashed once however many lists hold it.
 Digests are remembered by object id for one pass over one plan: every input is held by the plan
 for the whole pass, so no id can be reused by another object meanwhile.
 
-A pass can also note which pages read values of one watched type (bodies): a build remembers the
-pages that show each event's text, so that the next build can remake only those after a text edit.
+A pass can also note which pages read values of watched types (bodies, cards, events): a build
+remembers the pages that show each event, so that the next build can remake only those after an
+edit that changes no list (quick.py).
 """
 
 from __future__ import annotations
@@ -33,16 +34,17 @@ def _digest(data: bytes) -> str:
 class Fingerprints:
     """One pass of fingerprinting over a plan, with the salt every page depends on (version, templates, settings)."""
 
-    def __init__(self, salt: str, shared_types: dict, carried: dict | None = None, watched: type | None = None):
+    def __init__(self, salt: str, shared_types: dict, carried: dict | None = None, watched: dict | None = None):
         """shared_types: type -> None, or a function giving the part of a value that pages are made from.
         carried: id -> (value, digest) of shared values from the last pass (serve keeps models and bodies
         of unchanged files from one rebuild to the next); matched by identity, and refreshed by this pass.
-        watched: a shared type whose values each page reads are noted in `read` (path -> their ids)."""
+        watched: type -> the attribute that names its values (None: their ids); the values of these
+        types each page reads are noted in `read` (path -> their names)."""
         self.salt = salt
-        self.watched = watched
+        self.watched = watched or {}
         self.read: dict[str, tuple] = {}
-        self.found: set = set()  # ids of watched values met by the pickling under way
-        self.within: dict[int, set] = {}  # id of a composite value -> ids of the watched values in it
+        self.found: set = set()  # names of watched values met by the pickling under way
+        self.within: dict[int, set] = {}  # id of a composite value -> names of the watched values in it
         self.digests: dict[int, str] = {}
         self.carried = carried
         self.seen: dict[int, tuple] = {}
@@ -64,8 +66,9 @@ class Fingerprints:
         """An item's digest, computed once per pass (a shared value's from its own bytes alone)."""
         found = self.digests.get(id(item))
         kind = type(item)
-        if kind is self.watched:
-            self.found.add(id(item))
+        if kind in self.watched:
+            name = self.watched[kind]
+            self.found.add(id(item) if name is None else getattr(item, name))
         if found is None:
             if kind in self.shared:
                 found = self.shared_digest(item, kind)
@@ -121,5 +124,5 @@ class Fingerprints:
             return ""
         finally:
             if self.found:
-                self.read[path] = tuple(self.found)  # a page reads one body or a few: a set would take 4× the room
+                self.read[path] = tuple(self.found)  # most pages read a few: a set would take 4× the room
         return _digest(b"\0".join((self.salt.encode(), path.encode(), data)))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from site_builder import claims
 from site_builder.errors import Problem
@@ -66,6 +66,18 @@ class Site:
             cached = {e.slug: i for i, e in enumerate(self.events)}
             object.__setattr__(self, "_positions", cached)
         return cached
+
+
+def with_events(site: Site, events: dict) -> Site:
+    """The site with events' models replaced by others of the same slugs, dates and links (slug ->
+    Event: the quick path's card edits). Every other part of the index names events by slug."""
+    if not events:
+        return site
+
+    def swap(one: Event) -> Event:
+        return events.get(one.slug, one)
+    return replace(site, content=replace(site.content, events=tuple(map(swap, site.content.events))),
+                   events=tuple(map(swap, site.events)), by_slug={**site.by_slug, **events})
 
 
 def actor_names(actors) -> tuple[dict, list[Problem]]:

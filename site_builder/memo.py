@@ -234,6 +234,10 @@ class StoredBodies(dict):
         super().__init__()
         self.store, self.keys, self.shards = store, keys, {}
 
+    def get(self, slug: str, default=None):
+        """The Body of a slug the memo keeps a body for, else `default` (a body it lost: KeyError)."""
+        return self[slug] if slug in self or slug in self.keys else default
+
     def __missing__(self, slug: str):
         key = self.keys[slug]
         name = _shard_of("bodies", key, BODY_SHARDS)
@@ -241,6 +245,11 @@ class StoredBodies(dict):
             self.shards[name] = _saved_shard(self.store, name)
         body = self[slug] = self.shards[name][key]
         return body
+
+
+def saved_file(store: cache.Store, name: str) -> tuple | None:
+    """The saved memo's entry for one file (display name), or None."""
+    return _saved_shard(store, _shard_of("files", name, FILE_SHARDS)).get(name)
 
 
 def add_bodies(store: cache.Store, bodies: dict) -> None:

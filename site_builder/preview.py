@@ -68,12 +68,18 @@ def edited_body(site, model, old: Body) -> Body | None:
     """The new Body of an event whose front matter is as it was, when no list can change with it: its
     links all resolve (else the full build reports them) and, when it has no summary, its first
     paragraph (which lists show) is `old`'s; None otherwise."""
+    body = converted_body(site, model)
+    if body is None or (not model.summary and body.first_paragraph != old.first_paragraph):
+        return None
+    return body
+
+
+def converted_body(site, model) -> Body | None:
+    """The Body of an event's Markdown when its links all resolve (else the full build reports them)."""
     settings = site.settings
     known, unlinked = link_rules(site.by_slug, site.content.left_out, site.actors)
     body = BodyRenderer(settings.base_path, settings.unsafe_html, unlinked).render(model.body)
     if any(slug not in known[kind] for kind, slug in body.links):
-        return None
-    if not model.summary and body.first_paragraph != old.first_paragraph:
         return None
     return body
 

@@ -1,15 +1,17 @@
-"""A build's quick path: after text edits, remake only the pages that show the edited text.
+"""A build's quick path: after edits that move an event in no list, remake only the pages that show it.
 
 Writers mostly edit the text of events. When every change since the last build is to an event's
-body after its first paragraph, its front matter (and with it every list, export, link and
-warning) is as it was: only the pages that show that body can change, which are the event's own
-page and the Atom feeds that carry it. A full build leaves a Snapshot of what it was made from:
-the site model without its bodies, the stat and digest of every input file, and which pages read
-each event's body (noted while fingerprinting, so no page kind is missed). The next build looks at
-every input's stat, and when the only changes are such edits it remakes those pages and keeps
-every other file. Anything else (a file added, removed or renamed, a front matter or first
-paragraph edit, settings, templates, static files, build options, an output touched or
-published by something else) and the full build runs, as it would without a snapshot.
+body, title, summary or location, every list, count, link and warning is as it was: only the pages
+that show that event can change. After an edit to its body past the first paragraph, those are
+the event's own page and the Atom feeds that carry its text; after an edit to what its card shows
+(title, summary, first paragraph), also every list, export and neighbouring page that shows the card.
+A full build leaves a Snapshot of what it was made from: the site model without its bodies, the
+stat and digest of every input file, and which pages read each event's body, card or model (noted
+while fingerprinting, so no page kind is missed). The next build looks at every input's stat, and
+when the only changes are such edits it remakes those pages and keeps every other file. Anything
+else (a file added, removed or renamed, any other field, settings, templates, static files, build
+options, an output touched or published by something else) and the full build runs, as it would
+without a snapshot.
 """
 
 from __future__ import annotations
@@ -18,15 +20,21 @@ import io
 import os
 import pickle
 import secrets
-from dataclasses import dataclass, replace
+import hashlib
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from site_builder import claim_pages, content, pages, render
-from site_builder.bodies import unlinked_drafts
+from site_builder import claim_pages, content, index, pages, render
+from site_builder.bodies import Body, unlinked_drafts
 from site_builder.errors import Problem
-from site_builder.memo import StoredBodies, body_keys, file_digest, head_digest, read_bytes, stat_key
+from site_builder.memo import (StoredBodies, body_keys, file_digest, head_digest, read_bytes, saved_file, stat_key,
+                               with_field)
 from site_builder.model import Actor, Event
-from site_builder.preview import Cards, edited_body
+from site_builder.preview import Cards, converted_body
+
+# The fields an edit may change and move the event in no list, count or warning: what its card and
+# page show of it (pages read them only from its card, model and body, which fingerprinting notes).
+CARD_TEXT = ("title", "summary", "location", "body")
 
 # A file changed within this time before it was looked at may change again without its stat
 # showing it (timestamps are coarse: FAT keeps them to 2 s); such a file is read again next time.
@@ -45,9 +53,11 @@ class Snapshot:
     site: bytes  # the pickled index.Site, without bodies
     keys: dict  # event slug -> the key of its Body in the memo
     readers: dict  # event slug -> the paths of the pages that read its body
+    shown: dict  # event slug -> the paths of the pages that read its card or model
     warnings: tuple
     count: int  # how many events the site has
     manifest: tuple | None  # stat key of the output manifest the build left
+    models: dict = field(default_factory=dict)  # event slug -> its model after quick builds' card edits
 
 
 @dataclass(frozen=True)
@@ -58,6 +68,8 @@ class Since:
     inputs: dict
     keys: dict
     manifest: tuple | None
+    events: dict = field(default_factory=dict)
+    models: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -68,8 +80,23 @@ class Remade:
     events: int
     warnings: tuple
     inputs: dict  # site path -> input entry, for every input looked at again
-    keys: dict  # slug -> body key of each edited event
-    bodies: dict  # body key -> Body of each edited event
+    keys: dict = field(default_factory=dict)  # slug -> body key of each edited event
+    bodies: dict = field(default_factory=dict)  # body key -> Body of each edited event
+    heads: dict = field(default_factory=dict)  # site path -> (slug, head digest) of each edited event
+    models: dict = field(default_factory=dict)  # slug -> model of each event whose front matter changed
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One edited event the quick path can take."""
+
+    path: str
+    slug: str
+    head: str  # digest of its model without its body
+    body: Body
+    key: str  # the key of its Body in the memo
+    model: Event | None  # its new model (without its Markdown) when its front matter changed
+    listed: bool  # whether its card may show the change: every list that shows it is remade
 
 
 def scan_content(site: Path) -> dict:
@@ -152,7 +179,7 @@ def take(site, bodies: dict, memo, looked: tuple, readers: dict, label: str, beg
     keys = {id(body): key for key, body in memo.bodies.items()}
     return Snapshot(secrets.token_hex(8), inputs=inputs, events=events, site=strip_bodies(site) if stripped is None else stripped,
                     keys={slug: keys[id(body)] for slug, body in bodies.items() if id(body) in keys},
-                    readers=readers_by_slug(bodies, readers), **given)
+                    readers=readers_by_slug(bodies, readers), shown=shown_by_slug(readers), **given)
 
 
 def readers_by_slug(bodies: dict, readers: dict) -> dict:
@@ -163,8 +190,18 @@ def readers_by_slug(bodies: dict, readers: dict) -> dict:
             slugs_of.setdefault(id(body), []).append(slug)
     reading: dict[str, list] = {}
     for path, ids in sorted(readers.items()):
-        for slug in (s for i in ids for s in slugs_of.get(i, ())):
+        for slug in (s for i in ids if isinstance(i, int) for s in slugs_of.get(i, ())):
             reading.setdefault(slug, []).append(path)
+    return {slug: tuple(paths) for slug, paths in reading.items()}
+
+
+def shown_by_slug(readers: dict) -> dict:
+    """event slug -> the paths of the pages that read its card or model (noted by slug)."""
+    reading: dict[str, list] = {}
+    for path, names in sorted(readers.items()):
+        for slug in names:
+            if isinstance(slug, str):
+                reading.setdefault(slug, []).append(path)
     return {slug: tuple(paths) for slug, paths in reading.items()}
 
 
@@ -174,7 +211,7 @@ def load(store) -> Snapshot | None:
     try:
         if isinstance(since, Since) and since.token == snapshot.token:
             snapshot = replace(snapshot, inputs={**snapshot.inputs, **since.inputs}, keys={**snapshot.keys, **since.keys},
-                               manifest=since.manifest)
+                               manifest=since.manifest, events={**snapshot.events, **since.events}, models=since.models)
         return replace(snapshot) if isinstance(snapshot, Snapshot) else None
     except (AttributeError, TypeError):  # one pickled by a development version with other fields
         return None
@@ -189,10 +226,10 @@ def save(store, snapshot: Snapshot) -> None:
 def note(store, snapshot: Snapshot, remade: Remade, manifest: tuple | None) -> None:
     """Keep what a quick build changed, on top of what earlier ones did."""
     since = store.load("snapshot-since")
-    inputs, keys = (dict(since.inputs), dict(since.keys)) if isinstance(since, Since) and since.token == snapshot.token else ({}, {})
-    inputs.update(remade.inputs)
-    keys.update(remade.keys)
-    store.save("snapshot-since", Since(snapshot.token, inputs, keys, manifest))
+    if not (isinstance(since, Since) and since.token == snapshot.token):
+        since = Since(snapshot.token, {}, {}, None)
+    store.save("snapshot-since", Since(snapshot.token, {**since.inputs, **remade.inputs}, {**since.keys, **remade.keys}, manifest,
+                                       {**since.events, **remade.heads}, {**since.models, **remade.models}))
 
 
 def changes(site: Path, snapshot: Snapshot, now: int) -> tuple[list, dict] | None:
@@ -215,28 +252,48 @@ def changes(site: Path, snapshot: Snapshot, now: int) -> tuple[list, dict] | Non
     return changed, fresh
 
 
-def same_head(site_dir: Path, site_label: str, snapshot: Snapshot, path: str):
-    """(slug, the event loaded again) when the file at `path` is an event whose front matter is as the
-    snapshot has it; None otherwise. Checked before the snapshot's site is unpickled (0.15 s at 10,000
-    events), which a front matter edit does not need: the full build follows."""
+def looked_again(site_dir: Path, site_label: str, store, snapshot: Snapshot, path: str) -> tuple | None:
+    """(path, slug, the event loaded again, its head digest, whether its front matter changed) when the
+    file at `path` is an event of the snapshot's site, loads without problems and differs at most in
+    CARD_TEXT; None otherwise. Decided before the snapshot's site is unpickled (0.15 s at 10,000
+    events), which the full build that follows any other edit does not need."""
     if path not in snapshot.events:
         return None
     slug, head = snapshot.events[path]
     model, problems = content.load_event(site_dir, site_label, site_dir / path)
-    if model is None or problems or head_digest(model) != head:
+    if model is None or problems or model.slug != slug:
         return None
-    return slug, model
+    if (new_head := head_digest(model)) == head:
+        return path, slug, model, new_head, False
+    # Compared with the model the full build parsed: its warnings, lists and counts are the snapshot's.
+    entry = saved_file(store, f"{site_label}|{path}")
+    if entry is None or entry[2] or not isinstance(entry[1], Event) or frame_digest(entry[1]) != frame_digest(model):
+        return None
+    return path, slug, model, new_head, True
 
 
-def text_edit(site, bodies: dict, slug: str, model):
-    """(slug, Body, body key) when the change to an event whose front matter is unchanged is to its body
-    after its first paragraph, and every link resolves; None otherwise."""
-    body = edited_body(site, model, bodies[slug])
+def frame_digest(model: Event) -> str:
+    """A digest of an event without its CARD_TEXT (its line numbers kept: warnings cite them)."""
+    frame = replace(model, **dict.fromkeys(CARD_TEXT, ""))
+    return hashlib.blake2b(pickle.dumps(frame, protocol=5), digest_size=16).hexdigest()
+
+
+def make_edit(site, bodies: dict, path: str, slug: str, model, head: str, changed_head: bool) -> Edit | None:
+    """The edit of one event, with its body converted; None when a link in it names nothing."""
+    body = converted_body(site, model)
     if body is None:
         return None
     settings = site.settings
-    unlinked = unlinked_drafts(site.content.left_out)
-    return slug, body, body_keys([model.body], settings.base_path, settings.unsafe_html, unlinked)[0]
+    key = body_keys([model.body], settings.base_path, settings.unsafe_html, unlinked_drafts(site.content.left_out))[0]
+    listed = changed_head or (not model.summary and body.first_paragraph != bodies[slug].first_paragraph)
+    return Edit(path, slug, head, body, key, with_field(model, "body", "") if changed_head else None, listed)
+
+
+def pages_showing(snapshot: Snapshot, edits: list) -> list:
+    """The paths of the pages that show what the edits changed."""
+    paths = {p for edit in edits for p in snapshot.readers.get(edit.slug, ())}
+    paths.update(p for edit in edits if edit.listed for p in snapshot.shown.get(edit.slug, ()))
+    return sorted(paths)
 
 
 def replan(site, cards, bodies: dict, url, path: str) -> pages.Recipe | None:
@@ -261,40 +318,57 @@ def remake(site_dir: Path, site_label: str, store, snapshot: Snapshot, now: int)
         return None
     changed, fresh = found
     if not changed:  # the site itself need not be read
-        return Remade({}, snapshot.count, snapshot.warnings, fresh, {}, {})
-    heads = [same_head(site_dir, site_label, snapshot, path) for path in changed]
-    if None in heads:
+        return Remade({}, snapshot.count, snapshot.warnings, fresh)
+    looks = [looked_again(site_dir, site_label, store, snapshot, path) for path in changed]
+    if None in looks:
         return None
-    site = pickle.loads(snapshot.site)
+    site = index.with_events(pickle.loads(snapshot.site), snapshot.models)
     bodies = StoredBodies(store, snapshot.keys)
     try:
-        edits = [text_edit(site, bodies, slug, model) for slug, model in heads]
+        edits = [make_edit(site, bodies, *look) for look in looks]
         if None in edits:
             return None
-        for slug, body, _ in edits:
-            bodies[slug] = body
-        made = make_pages(site_dir, store, site, bodies, sorted({p for slug, _, _ in edits for p in snapshot.readers.get(slug, ())}))
+        for edit in edits:
+            bodies[edit.slug] = edit.body
+        site = index.with_events(site, {edit.slug: edit.model for edit in edits if edit.model is not None})
+        make = make_listed if any(edit.listed for edit in edits) else make_pages
+        made = make(site_dir, store, site, bodies, pages_showing(snapshot, edits))
     except KeyError:  # a body the memo no longer holds
         return None
     if made is None:
         return None
-    return Remade(made, snapshot.count, snapshot.warnings, fresh, {slug: key for slug, _, key in edits},
-                  {key: body for _, body, key in edits})
+    return Remade(made, snapshot.count, snapshot.warnings, fresh, {e.slug: e.key for e in edits}, {e.key: e.body for e in edits},
+                  {e.path: (e.slug, e.head) for e in edits}, {e.slug: e.model for e in edits if e.model is not None})
 
 
 def make_pages(site_dir: Path, store, site, bodies: dict, paths: list) -> dict | None:
-    """path -> bytes of each page named; None if one cannot be planned here or fails to render."""
+    """path -> bytes of each page named (pages that read event bodies, each planned alone); None if one
+    cannot be planned here or fails to render."""
     url = pages.Urls(site.settings)
     cards = Cards(site, bodies, url)
     recipes = [replan(site, cards, bodies, url, path) for path in paths]
     if None in recipes:
         return None
+    return render_recipes(site_dir, store, pages.common_values(site, url), recipes)
+
+
+def make_listed(site_dir: Path, store, site, bodies: dict, paths: list) -> dict | None:
+    """path -> bytes of each page named, from a plan of the whole site (the lists that show a card
+    need every card); None if one is not in the plan or fails to render."""
+    planned = pages.plan(site, bodies)
+    recipes = {recipe.path: recipe for recipe in planned.recipes}
+    if any(path not in recipes for path in paths):
+        return None
+    return render_recipes(site_dir, store, planned.common, [recipes[path] for path in paths])
+
+
+def render_recipes(site_dir: Path, store, common: dict, recipes: list) -> dict | None:
+    """path -> bytes of each recipe's page; None if one fails to render (the full build reports it)."""
     env = render.environment(site_dir, store=store) if recipes else None
-    common = pages.common_values(site, url)
     made = {}
     for recipe in recipes:
         text = render.render_or_problem(env, recipe.page(common))
         if isinstance(text, Problem):
-            return None  # the full build reports it
+            return None
         made[recipe.path] = text.encode("utf-8")
     return made

@@ -6,14 +6,15 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
 
 from conftest import Scratch, event_text
-from site_builder import quick
+from site_builder import index, quick, workers
 from site_builder.bodies import Body
-from site_builder.build import build
+from site_builder.build import SHARED, WATCHED, Stopwatch, build, load_and_convert, plan_site
 from site_builder.fingerprints import Fingerprints, Many
 from test_claims import claims_site
 from test_incremental import plain_build, tree
@@ -94,15 +95,38 @@ def test_same_size_edit_with_its_modification_time_put_back_is_seen(site, tmp_pa
     assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
 
 
-def rewrite_first_paragraph(site):
-    path = event_files(site)[5]
+def rewrite_first_paragraph(site, index=5):
+    path = event_files(site)[index]
     head, _, body = path.read_text().partition("\n---\n")
     path.write_text(head + "\n---\nA new first paragraph.\n\n" + body)
 
 
-def retitle(site):
+def retitle(site, index=5, words="Retitled"):
+    path = event_files(site)[index]
+    path.write_text(path.read_text().replace("title: \"", f"title: \"{words} ", 1))
+
+
+def set_field(site, name, value, index=5):
+    """Give an event's front matter field a new value on the line it stands on."""
+    path = event_files(site)[index]
+    lines = path.read_text().splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith(f"{name}:"))
+    lines[at] = f"{name}: {value}\n"
+    path.write_text("".join(lines))
+
+
+def restatus(site):
+    set_field(site, "status", "denied" if "status: denied" not in event_files(site)[5].read_text() else "confirmed")
+
+
+def redate(site):
+    set_field(site, "date", "1990-01-02")
+
+
+def fold_title(site):
+    """The same title over two lines: every later field's line moves (and with it what warnings cite)."""
     path = event_files(site)[5]
-    path.write_text(path.read_text().replace("title: \"", "title: \"Retitled ", 1))
+    path.write_text(path.read_text().replace("title: \"", "title: >-\n  \"", 1))
 
 
 def add_event(site):
@@ -137,7 +161,7 @@ def link_to_nowhere(site):
     append(event_files(site)[2], "See [this](event:no-such-event).")
 
 
-@pytest.mark.parametrize("change", [rewrite_first_paragraph, retitle, add_event, remove_event, edit_actor,
+@pytest.mark.parametrize("change", [restatus, redate, fold_title, add_event, remove_event, edit_actor,
                                     edit_settings, add_template, add_static])
 def test_other_changes_run_the_full_build(site, tmp_path, monkeypatch, change):
     change(site)
@@ -145,6 +169,49 @@ def test_other_changes_run_the_full_build(site, tmp_path, monkeypatch, change):
     assert not quickly(result)
     assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
     assert quickly(build(site))  # and leave a snapshot for the next
+
+
+def event_slug(site, index=5) -> str:
+    return event_files(site)[index].stem
+
+
+@pytest.mark.parametrize("change", [retitle, rewrite_first_paragraph])
+def test_an_edit_to_what_a_card_shows_remakes_every_page_that_shows_it(site, tmp_path, monkeypatch, change):
+    slug = event_slug(site)
+    listed_on = [p.relative_to(site / "output").as_posix() for p in sorted((site / "output").rglob("*"))
+                 if p.is_file() and p.suffix in (".html", ".json") and f'"{slug}"' in p.read_text()]
+    change(site)
+    result = build(site)
+    assert quickly(result)
+    assert set(listed_on) - set(result.made) == set()  # every page that names the event in a list
+    assert f"events/{slug}/index.html" in result.made and "events.json" in result.made
+    assert len(result.made) < len(listed_on) + 12  # and not much more: its neighbours, feeds and indexes
+    assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
+
+
+def test_card_edits_in_a_row_keep_each_other(site, tmp_path, monkeypatch):
+    """A later quick build starts from the snapshot with the earlier quick builds' models, not the full build's."""
+    edits = [lambda: retitle(site, 5, "First"), lambda: retitle(site, 6, "Second"), lambda: append(event_files(site)[6], "Text."),
+             lambda: set_field(site, "title", '"Back"', 5), lambda: rewrite_first_paragraph(site, 7)]
+    for edit in edits:
+        edit()
+        assert quickly(build(site))
+        assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
+    restatus(site)
+    assert not quickly(build(site))
+    assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
+
+
+def test_a_summary_and_location_edit_builds_quickly(scratch, tmp_path, monkeypatch):
+    scratch.event("one", extra="summary: A summary.\nlocation: Kursk\n")
+    scratch.event("two", date="2024-10-18")
+    scratch.build()
+    path = scratch.root / "content/events/one.md"
+    path.write_text(path.read_text().replace("A summary.", "Another summary.").replace("Kursk", "Kursk region"))
+    result = scratch.build()
+    assert quickly(result) and "events.json" in result.made
+    assert "Another summary." in scratch.read("index.html") and "Kursk region" in scratch.read("events/one/index.html")
+    assert tree(scratch.output) == plain_build(scratch.root, tmp_path, monkeypatch)
 
 
 def test_a_broken_link_in_an_edit_is_reported_by_the_full_build(site):
@@ -201,16 +268,51 @@ def test_a_corrupt_snapshot_is_ignored(site, tmp_path, monkeypatch):
     assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
 
 
-def test_every_page_that_reads_a_body_is_noted():
-    prints = Fingerprints("salt", {Body: None}, watched=Body)
+@dataclass(frozen=True)
+class Named:
+    """A shared value noted by its slug, as cards and events are."""
+
+    slug: str
+
+
+def test_every_page_that_reads_a_body_or_a_card_is_noted():
+    prints = Fingerprints("salt", {Body: None, Named: None}, watched={Body: None, Named: "slug"})
     body, other = Body("<p>a</p>", "a", ()), Body("<p>b</p>", "b", ())
-    item = ("card", body)
-    items = Many([item, ("card", other)])
+    item = (Named("a"), body)
+    items = Many([item, (Named("b"), other)])
     prints.of("feed.xml", ("feed", items))
     prints.of("actors/a/feed.xml", ("feed", Many([item])))  # the same item, digested already
-    prints.of("events/a/index.html", ("event", body))
+    prints.of("events/a/index.html", ("event", body, Named("a")))
     prints.of("index.html", ("list", "no body"))
     read = {path: set(ids) for path, ids in prints.read.items()}
-    assert read == {"feed.xml": {id(body), id(other)}, "actors/a/feed.xml": {id(body)}, "events/a/index.html": {id(body)}}
+    assert read == {"feed.xml": {id(body), id(other), "a", "b"}, "actors/a/feed.xml": {id(body), "a"},
+                    "events/a/index.html": {id(body), "a"}}
     assert quick.readers_by_slug({"a": body, "b": other, "actor:x": body}, read) == {
         "a": ("actors/a/feed.xml", "events/a/index.html", "feed.xml"), "b": ("feed.xml",)}
+    assert quick.shown_by_slug(read) == {"a": ("actors/a/feed.xml", "events/a/index.html", "feed.xml"), "b": ("feed.xml",)}
+
+
+def marks_and_readers(site, bodies) -> tuple[dict, dict]:
+    """Every page's fingerprint, and what each page read of the watched values, as a full build notes them."""
+    planned = plan_site(site, bodies)
+    prints = Fingerprints("salt", SHARED, {}, WATCHED)
+    return {r.path: prints.of(r.path, (r.make, r.inputs)) for r in planned.recipes}, prints.read
+
+
+@pytest.mark.parametrize("which", ["example", "claims"])
+def test_a_change_to_card_text_reaches_only_pages_noted_as_showing_the_event(which, tmp_path):
+    """What the quick path relies on: no planner copies an event's title, summary, location or first
+    paragraph into a page's inputs except through its card, model or body (which are noted)."""
+    root = Path(__file__).resolve().parent.parent if which == "example" else claims_site(tmp_path / "claims").root
+    site, _, bodies = load_and_convert(root, False, False, None, None, None, workers.INLINE, Stopwatch())
+    marks, read = marks_and_readers(site, bodies)
+    shown, readers = quick.shown_by_slug(read), quick.readers_by_slug(bodies, read)
+    for event in site.events:
+        slug = event.slug
+        edited = replace(event, title=event.title + " (edited)", location=event.location and event.location + " (edited)",
+                         summary=event.summary and event.summary + " (edited)")
+        paragraph = replace(bodies[slug], first_paragraph=bodies[slug].first_paragraph + " (edited)")
+        after, _ = marks_and_readers(index.with_events(site, {slug: edited}), {**bodies, slug: paragraph})
+        changed = {path for path, mark in marks.items() if after[path] != mark}
+        assert f"events/{slug}/index.html" in changed and "events.json" in changed
+        assert changed <= set(shown[slug]) | set(readers.get(slug, ())), slug
