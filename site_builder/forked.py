@@ -130,6 +130,75 @@ def share(files: dict, state_dir: Path | None) -> "Helper | None":
     return adopt(helper, files)
 
 
+# Below this weight (in event pages, as weight() counts) pages are made in one process: a fork costs
+# about as much as making 100 event pages.
+MIN_SPLIT_WEIGHT = 1000
+
+
+def made_in_two(recipes: list, make) -> list:
+    """[make(recipe) for each recipe], about half of the work (by weight) done by a forked process
+    when there is enough of it and a second CPU (the quick path remakes a few big lists). Results
+    come back pickled through a pipe; whatever the helper fails to make is made here."""
+    weights = [weight(recipe) for recipe in recipes]
+    if sum(weights) < MIN_SPLIT_WEIGHT or workers.jobs() < 2 or not hasattr(os, "fork"):
+        return [make(recipe) for recipe in recipes]
+    theirs = halve(weights)
+    release_free_memory()
+    read, write = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read)
+        os.close(write)
+        return [make(recipe) for recipe in recipes]
+    if pid == 0:  # the helper: never returns
+        os.close(read)
+        _send(write, lambda: [make(recipes[i]) for i in theirs])
+    os.close(write)
+    try:
+        made = {i: make(recipe) for i, recipe in enumerate(recipes) if i not in theirs}
+    finally:
+        sent = _receive(read, pid)
+    made.update(zip(theirs, sent) if sent is not None else ((i, make(recipes[i])) for i in theirs))
+    return [made[i] for i in range(len(recipes))]
+
+
+def halve(weights: list) -> list:
+    """The indexes of about half the total weight: heaviest first, each to the lighter side."""
+    sides, theirs = [0.0, 0.0], []
+    for i in sorted(range(len(weights)), key=lambda i: -weights[i]):
+        side = sides.index(min(sides))
+        sides[side] += weights[i]
+        if side:
+            theirs.append(i)
+    return sorted(theirs)
+
+
+def _send(pipe: int, work) -> None:
+    """In a helper: send back what work() gives and exit at once, whatever happens (no atexit
+    handlers, no buffered output: the parent's are not the helper's)."""
+    code = 1
+    try:
+        results = work()
+        with os.fdopen(pipe, "wb") as out:
+            out.write(pickle.dumps(results, protocol=5))
+        code = 0
+    finally:
+        os._exit(code)
+
+
+def _receive(pipe: int, pid: int) -> list | None:
+    """What a helper sent, once it has exited; None when it failed."""
+    chunks = []
+    with os.fdopen(pipe, "rb") as source:
+        while chunk := source.read(1 << 20):
+            chunks.append(chunk)
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0 or not chunks:
+        return None
+    return pickle.loads(b"".join(chunks))
+
+
 def remove_abandoned(state_dir: Path) -> None:
     """Remove the staging folders of builds that were killed (their process is gone) before closing them."""
     for folder in state_dir.glob("staged-*-*"):

@@ -24,7 +24,7 @@ import hashlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from site_builder import claim_pages, content, index, pages, render
+from site_builder import claim_pages, content, forked, index, pages, render
 from site_builder.bodies import Body, unlinked_drafts
 from site_builder.errors import Problem
 from site_builder.memo import (StoredBodies, body_keys, file_digest, head_digest, read_bytes, saved_file, stat_key,
@@ -365,10 +365,11 @@ def make_listed(site_dir: Path, store, site, bodies: dict, paths: list) -> dict 
 def render_recipes(site_dir: Path, store, common: dict, recipes: list) -> dict | None:
     """path -> bytes of each recipe's page; None if one fails to render (the full build reports it)."""
     env = render.environment(site_dir, store=store) if recipes else None
-    made = {}
-    for recipe in recipes:
+
+    def make(recipe):
         text = render.render_or_problem(env, recipe.page(common))
-        if isinstance(text, Problem):
-            return None
-        made[recipe.path] = text.encode("utf-8")
-    return made
+        return text if isinstance(text, Problem) else text.encode("utf-8")
+    made = forked.made_in_two(recipes, make)
+    if any(isinstance(data, Problem) for data in made):
+        return None
+    return {recipe.path: data for recipe, data in zip(recipes, made)}

@@ -184,3 +184,58 @@ def test_a_killed_build_s_staging_folder_is_removed_by_the_next(tmp_path, monkey
     build(site)
     assert helped == [True]
     assert not abandoned.exists() and running.exists()
+
+
+def numbered(path, common, n, items):
+    """A make function whose page tells which process made it."""
+    return pages.Page(path, text=f"{path} {n} {len(items)}")
+
+
+def listing_recipes(count: int) -> list:
+    return [pages.Recipe(f"p{n}", numbered, (n, Many(range(n * 50)))) for n in range(count)]
+
+
+def test_made_in_two_gives_every_result_in_order_half_made_by_a_fork(monkeypatch):
+    monkeypatch.setattr(forked, "MIN_SPLIT_WEIGHT", 0)
+    monkeypatch.setenv("SITE_BUILDER_JOBS", "2")
+    parent, makers = os.getpid(), []
+    recipes = listing_recipes(9)
+
+    def make(recipe):
+        return (recipe.page({}).text, os.getpid())
+    made = forked.made_in_two(recipes, make)
+    assert [text for text, _ in made] == [r.page({}).text for r in recipes]
+    makers = {pid for _, pid in made}
+    assert parent in makers and len(makers) == 2
+    weights = [9, 1, 1, 1, 8]
+    assert sum(weights[i] for i in forked.halve(weights)) == 10  # the heaviest apart, the light ones evening them
+
+
+def test_made_in_two_makes_here_what_a_failing_helper_did_not(monkeypatch):
+    monkeypatch.setattr(forked, "MIN_SPLIT_WEIGHT", 0)
+    monkeypatch.setenv("SITE_BUILDER_JOBS", "2")
+    parent = os.getpid()
+
+    def make(recipe):
+        if os.getpid() != parent:
+            raise RuntimeError("the helper fails")
+        return recipe.path
+    recipes = listing_recipes(6)
+    assert forked.made_in_two(recipes, make) == [r.path for r in recipes]
+    monkeypatch.setenv("SITE_BUILDER_JOBS", "1")
+    assert forked.made_in_two(recipes, make) == [r.path for r in recipes]  # one CPU: no fork at all
+
+
+def test_a_card_edit_split_between_two_processes_gives_the_bytes_of_a_plain_build(tmp_path, monkeypatch):
+    site = corpus.write_site(tmp_path / "site", 80, seed=5, actors=10, tags=4)
+    build(site)
+    monkeypatch.setattr(forked, "MIN_SPLIT_WEIGHT", 0)
+    monkeypatch.setenv("SITE_BUILDER_JOBS", "2")
+    forks = []
+    original = os.fork
+    monkeypatch.setattr(os, "fork", lambda: forks.append(1) or original())
+    path = sorted((site / "content" / "events").rglob("*.md"))[10]
+    path.write_text(path.read_text().replace('title: "', 'title: "Retitled ', 1))
+    result = build(site)
+    assert "load and index" not in dict(result.timings) and forks == [1]
+    assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
