@@ -329,7 +329,7 @@ def build_quickly(site_path: Path, store, tree, given: Given, watch) -> Result |
             or snapshot.manifest != spare.stat_key(tree.manifest_path)):
         return None
     watch.lap("read snapshot")
-    remade = quick.remake(site_path, given.label, store, snapshot, given.began)
+    remade = quick.remake(site_path, given.label, store, snapshot, given.began, tree.held)
     if remade is None or (remade.warnings and given.strict):  # the full build fails on them
         return None
     watch.lap("plan and render pages")

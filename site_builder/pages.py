@@ -393,23 +393,26 @@ def make_timelinejs(path, common, listed) -> Page:
 
 def make_events_json(path, common, listed) -> Page:
     """The events.json export, as the contract lists its fields."""
-    url = common["url"]
-    events = []  # each event's JSON text: the objects of 100,000 events at once would take 400 MB
-    for event, card, stances in listed:
-        events.append(JSON({
-            "slug": event.slug, "url": url.full(f"events/{event.slug}/"), "title": event.title,
-            "date": event.date.iso(), "end": event.end.iso() if event.end else None,
-            "precision": event.date.precision, "display_date": event.display_date or None,
-            "approximate": event.approximate,
-            "actors": [{"name": a.label, "slug": a.slug, "role": a.note or None} for a in card.actors],
-            "tags": [t.slug for t in card.tags], "status": event.status or None,
-            "location": event.location or None, "summary": card.summary or None,
-            "sources": [{"url": s.url, "publisher": s.publisher, "title": s.title or None, "via": s.via or None,
-                         "published": s.published.iso() if s.published else None, "archive": s.archive or None}
-                        for s in event.sources],
-            "claims": [{"claim": t.claim, "stance": t.stance, "by": t.actor or None} for t in stances],
-        }))
-    return Page(path, text='{"events":[' + ",".join(events) + "]}\n")
+    # Each event's JSON text in turn: the objects of 100,000 events at once would take 400 MB.
+    return Page(path, text='{"events":[' + ",".join([event_record(item, common["url"]) for item in listed]) + "]}\n")
+
+
+def event_record(item, url) -> str:
+    """One (event, card, stances) of events.json, as JSON text."""
+    event, card, stances = item
+    return JSON({
+        "slug": event.slug, "url": url.full(f"events/{event.slug}/"), "title": event.title,
+        "date": event.date.iso(), "end": event.end.iso() if event.end else None,
+        "precision": event.date.precision, "display_date": event.display_date or None,
+        "approximate": event.approximate,
+        "actors": [{"name": a.label, "slug": a.slug, "role": a.note or None} for a in card.actors],
+        "tags": [t.slug for t in card.tags], "status": event.status or None,
+        "location": event.location or None, "summary": card.summary or None,
+        "sources": [{"url": s.url, "publisher": s.publisher, "title": s.title or None, "via": s.via or None,
+                     "published": s.published.iso() if s.published else None, "archive": s.archive or None}
+                    for s in event.sources],
+        "claims": [{"claim": t.claim, "stance": t.stance, "by": t.actor or None} for t in stances],
+    })
 
 
 def sitemap(paths, url) -> Recipe:

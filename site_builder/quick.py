@@ -30,7 +30,9 @@ from site_builder.errors import Problem
 from site_builder.memo import (StoredBodies, body_keys, file_digest, head_digest, read_bytes, saved_file, stat_key,
                                with_field)
 from site_builder.model import Actor, Event
+from site_builder.patch import patched
 from site_builder.preview import Cards, converted_body
+from site_builder.views import make_card
 
 # The fields an edit may change and move the event in no list, count or warning: what its card and
 # page show of it (pages read them only from its card, model and body, which fingerprinting notes).
@@ -311,8 +313,9 @@ def replan(site, cards, bodies: dict, url, path: str) -> pages.Recipe | None:
     return None
 
 
-def remake(site_dir: Path, site_label: str, store, snapshot: Snapshot, now: int) -> Remade | None:
-    """The pages a quick build must remake, made; None when the full build must run."""
+def remake(site_dir: Path, site_label: str, store, snapshot: Snapshot, now: int, held=lambda path: None) -> Remade | None:
+    """The pages a quick build must remake, made; None when the full build must run. `held(path)`:
+    the bytes of a page as the last build published it, when they can be trusted (else None)."""
     found = changes(site_dir, snapshot, now)
     if found is None:
         return None
@@ -328,11 +331,15 @@ def remake(site_dir: Path, site_label: str, store, snapshot: Snapshot, now: int)
         edits = [make_edit(site, bodies, *look) for look in looks]
         if None in edits:
             return None
+        before = cards_before(site, bodies, [edit.slug for edit in edits if edit.listed])
         for edit in edits:
             bodies[edit.slug] = edit.body
         site = index.with_events(site, {edit.slug: edit.model for edit in edits if edit.model is not None})
-        make = make_listed if any(edit.listed for edit in edits) else make_pages
-        made = make(site_dir, store, site, bodies, pages_showing(snapshot, edits))
+        paths = pages_showing(snapshot, edits)
+        if before:
+            made = make_listed(site_dir, store, site, bodies, paths, lambda recipe, url: patched(recipe, held(recipe.path), before, url))
+        else:
+            made = make_pages(site_dir, store, site, bodies, paths)
     except KeyError:  # a body the memo no longer holds
         return None
     if made is None:
@@ -352,14 +359,24 @@ def make_pages(site_dir: Path, store, site, bodies: dict, paths: list) -> dict |
     return render_recipes(site_dir, store, pages.common_values(site, url), recipes)
 
 
-def make_listed(site_dir: Path, store, site, bodies: dict, paths: list) -> dict | None:
+def cards_before(site, bodies: dict, slugs: list) -> dict:
+    """slug -> (model, card) of each event named, as the site and bodies hold them."""
+    url = pages.Urls(site.settings)
+    return {slug: (event := site.by_slug[slug], make_card(event, site, url, event.summary or bodies[slug].first_paragraph))
+            for slug in slugs}
+
+
+def make_listed(site_dir: Path, store, site, bodies: dict, paths: list, patch) -> dict | None:
     """path -> bytes of each page named, from a plan of the whole site (the lists that show a card
-    need every card); None if one is not in the plan or fails to render."""
+    need every card), or `patch(recipe, url)` when it gives them; None if a page is not in the plan
+    or fails to render."""
     planned = pages.plan(site, bodies)
     recipes = {recipe.path: recipe for recipe in planned.recipes}
     if any(path not in recipes for path in paths):
         return None
-    return render_recipes(site_dir, store, planned.common, [recipes[path] for path in paths])
+    made = {path: data for path in paths if (data := patch(recipes[path], planned.common["url"])) is not None}
+    rest = render_recipes(site_dir, store, planned.common, [recipes[path] for path in paths if path not in made])
+    return None if rest is None else {**made, **rest}
 
 
 def render_recipes(site_dir: Path, store, common: dict, recipes: list) -> dict | None:

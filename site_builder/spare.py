@@ -276,6 +276,15 @@ class SpareTree:
                 vouched[relative] = entry[0]
         return vouched
 
+    def held(self, relative: str) -> bytes | None:
+        """The bytes of a file in output when they are those its manifest entry records, else None."""
+        entry = self.manifests.get("output", {}).get(relative)
+        try:
+            data = (self.output / relative).read_bytes() if entry else None
+        except OSError:
+            return None
+        return data if data is not None and digest_of(data) == entry[0] else None
+
     def publish(self, files: dict, mirror: bool = False) -> tuple[str, ...]:
         """Swap in a tree holding exactly `files`; return the paths that changed.
 

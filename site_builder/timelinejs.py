@@ -267,9 +267,16 @@ def export(settings, listed, url) -> str:
     """timelinejs.json: the site's (event, card) pairs as a TimelineJS 3 timeline (text escaped: TimelineJS reads HTML)."""
     title = {"text": {"headline": html.escape(settings.title),
                       "text": f"<p>{html.escape(settings.description)}</p>" if settings.description else ""}}
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    slides = ",".join([dumps(export_slide(e, card, url)) for e, card in listed])  # one at a time: 100,000 would take 300 MB
-    return f'{{"title":{dumps(title)},"events":[{slides}],"scale":"human"}}\n'
+    slides = ",".join([slide_text(item, url) for item in listed])  # one at a time: 100,000 would take 300 MB
+    return f'{{"title":{DUMPS(title)},"events":[{slides}],"scale":"human"}}\n'
+
+
+DUMPS = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def slide_text(item, url) -> str:
+    """One (event, card) of timelinejs.json, as JSON text."""
+    return DUMPS(export_slide(*item, url))
 
 
 def export_slide(event, card, url) -> dict:

@@ -164,3 +164,11 @@ def test_a_mirrored_publish_leaves_the_spare_level_with_output(tmp_path):
     tree_.publish(files, mirror=True)
     assert "stray.html" not in tree(tree_.output) and "stray.html" not in tree(tree_.spare)
     assert tree(tree_.output)["index.html"] == b"home, edited" == tree(tree_.spare)["index.html"]
+
+
+def test_held_gives_only_bytes_the_manifest_vouches_for(tmp_path):
+    tree = spare.SpareTree(tmp_path / "output", tmp_path / "state")
+    tree.publish({"a.json": "[1]", "b.json": "[2]"})
+    assert tree.held("a.json") == b"[1]" and tree.held("missing.json") is None
+    (tmp_path / "output" / "b.json").write_text("[3]")  # changed behind the manifest's back
+    assert tree.held("b.json") is None
