@@ -144,48 +144,72 @@ def common_values(site, url: Urls) -> dict:
     return {"site": site.settings, "url": url, "status_notes": STATUS_NOTES}
 
 
-def plan(site, bodies: dict) -> Plan:
-    """Every page of the site, in a stable order."""
+def plan(site, bodies: dict, wanted: set | None = None) -> Plan:
+    """Every page of the site, in a stable order; or only the pages `wanted` (paths), making only the
+    cards those show (the quick path's remaking of the lists that show an edited card)."""
     url = Urls(site.settings)
-    cards = {e.slug: make_card(e, site, url, e.summary or bodies[e.slug].first_paragraph) for e in site.events}
+    if wanted is None:
+        cards = {e.slug: make_card(e, site, url, e.summary or bodies[e.slug].first_paragraph) for e in site.events}
+    else:
+        cards = Cards(site, bodies, url)
+    want = ALL if wanted is None else wanted.__contains__
     common = common_values(site, url)
-    recipes = [*chronology_pages(site, cards, url)]
-    recipes += [event_page(site, e, cards, bodies[e.slug], url) for e in site.events]
-    recipes += actor_pages(site, cards, bodies, url)
-    recipes += tag_pages(site, cards, url)
-    recipes += claim_pages.plan(site, cards, bodies, url)
-    recipes += source_pages.plan(site, cards, url)
-    recipes += [ready("404.html", "404.html", {"page_title": "Page not found"})]
-    recipes += feeds_and_data(site, cards, bodies, url)
+    recipes = [*chronology_pages(site, cards, url, want)]
+    recipes += [event_page(site, e, cards, bodies[e.slug], url) for e in site.events if want(f"events/{e.slug}/index.html")]
+    recipes += actor_pages(site, cards, bodies, url, want)
+    recipes += tag_pages(site, cards, url, want)
+    recipes += [r for r in claim_pages.plan(site, cards, bodies, url) if want(r.path)]
+    recipes += source_pages.plan(site, cards, url, want)
+    recipes += [ready("404.html", "404.html", {"page_title": "Page not found"})] if want("404.html") else []
+    recipes += feeds_and_data(site, cards, bodies, url, want)
     return Plan(common, tuple(recipes))
 
 
-def filters(site, cards):
+def ALL(path: str) -> bool:
+    """Every page is wanted."""
+    return True
+
+
+class Cards(dict):
+    """Cards made on first use, when a few pages are planned (an event page shows only its own and
+    its neighbours' and relatives')."""
+
+    def __init__(self, site, bodies: dict, url):
+        super().__init__()
+        self.site, self.bodies, self.url = site, bodies, url
+
+    def __missing__(self, slug: str):
+        event = self.site.by_slug[slug]
+        card = self[slug] = make_card(event, self.site, self.url, event.summary or self.bodies[slug].first_paragraph)
+        return card
+
+
+def filters(site):
     """Options for the chronology's filter form."""
-    used = Counter(a.slug for c in cards.values() for a in c.actors)
+    used = Counter(role.actor for e in site.events for role in site.roles[e.slug])
     actors = [Link(a.name, "", a.slug, str(used[a.slug])) for a in site.actors.values() if used[a.slug]]
     tags = [Link(t.name, "", t.slug, str(len(t.events))) for t in site.tags.values()]
-    statuses = [s for s in STATUS_NOTES if any(c.status == s for c in cards.values())]
+    statuses = [s for s in STATUS_NOTES if any(e.status == s for e in site.events)]
     return {"actors": actors, "tags": tags, "statuses": statuses}
 
 
-def chronology_pages(site, cards, url):
+def chronology_pages(site, cards, url, want=ALL):
     """index.html and one page per year."""
     by_year: dict[int, list] = {}
     for event in site.events:
-        by_year.setdefault(event.date.year, []).append(cards[event.slug])
+        by_year.setdefault(event.date.year, []).append(event.slug)
     years = sorted(by_year)
     year_links = [Link(str(y), url(f"years/{y}/"), str(y), str(len(by_year[y]))) for y in years]
     in_order = years[::-1] if site.settings.order == "newest-first" else years
-    shown = sorted(ordered(site)[:FRONT_PAGE_LIMIT], key=lambda e: e.sort_key)
-    front = Many(cards[e.slug] for e in shown)
-    found = filters(site, cards)
-    counts = month_counts(e.date for e in site.events)
-    yield Recipe("index.html", make_index, (front, tuple(year_links), len(site.events), found, counts))
+    found = filters(site)
+    if want("index.html"):
+        shown = sorted(ordered(site)[:FRONT_PAGE_LIMIT], key=lambda e: e.sort_key)
+        counts = month_counts(e.date for e in site.events)
+        yield Recipe("index.html", make_index, (Many(cards[e.slug] for e in shown), tuple(year_links), len(site.events), found, counts))
     for year in years:
-        others = tuple(str(y) for y in in_order if y != year)
-        yield Recipe(f"years/{year}/index.html", make_year,
-                     (Many(by_year[year]), tuple(year_links), len(site.events), found, others))
+        if want(path := f"years/{year}/index.html"):
+            others = tuple(str(y) for y in in_order if y != year)
+            yield Recipe(path, make_year, (Many(cards[s] for s in by_year[year]), tuple(year_links), len(site.events), found, others))
 
 
 def make_index(path, common, front, year_links, total, found, counts) -> Page:
@@ -262,19 +286,22 @@ def make_event(path, common, event, card, body, before, after, related, kinds, e
         "jsonld": event_jsonld(event, card, kinds, url.full(f"events/{event.slug}/")), **extras})
 
 
-def actor_pages(site, cards, bodies, url):
+def actor_pages(site, cards, bodies, url, want=ALL):
     """The actor index, the comparison view and one timeline per actor."""
     rows = [Link(a.name, url(f"actors/{a.slug}/"), a.slug, str(len(site.actor_events[a.slug]))) for a in site.actors.values()]
     kinds = {a.slug: a.kind for a in site.actors.values()}
-    yield ready("actors/index.html", "actors.html", {"page_title": "Actors", "actors": rows, "kinds": kinds})
+    if want("actors/index.html"):
+        yield ready("actors/index.html", "actors.html", {"page_title": "Actors", "actors": rows, "kinds": kinds})
     busiest = sorted((r for r in rows if r.note != "0"), key=lambda r: (-int(r.note), r.label.casefold()))
-    yield ready("actors/compare/index.html", "compare.html", {
-        "page_title": "Compare actors", "actors": [r for r in rows if r.note != "0"], "busiest": busiest[:12],
-        "base": url()})
+    if want("actors/compare/index.html"):
+        yield ready("actors/compare/index.html", "compare.html", {
+            "page_title": "Compare actors", "actors": [r for r in rows if r.note != "0"], "busiest": busiest[:12],
+            "base": url()})
     for actor in site.actors.values():
-        yield actor_page(site, actor, cards, bodies, url)
-        yield Recipe(f"actors/{actor.slug}/timeline.json", make_actor_timeline,
-                     (actor, Many(cards[s] for s in site.actor_events[actor.slug])))
+        if want(f"actors/{actor.slug}/index.html"):
+            yield actor_page(site, actor, cards, bodies, url)
+        if want(path := f"actors/{actor.slug}/timeline.json"):
+            yield Recipe(path, make_actor_timeline, (actor, Many(cards[s] for s in site.actor_events[actor.slug])))
 
 
 def actor_page(site, actor, cards, bodies, url) -> Recipe:
@@ -301,14 +328,15 @@ def make_actor_timeline(path, common, actor, actor_cards) -> Page:
     return Page(path, text=compact_json({"slug": actor.slug, "name": actor.name, "kind": actor.kind, "events": events}))
 
 
-def tag_pages(site, cards, url):
+def tag_pages(site, cards, url, want=ALL):
     """The tag index and one page per tag."""
     rows = [Link(t.name, url(f"tags/{t.slug}/"), t.slug, str(len(t.events))) for t in site.tags.values()]
-    yield ready("tags/index.html", "tags.html", {"page_title": "Tags", "tags": rows})
+    if want("tags/index.html"):
+        yield ready("tags/index.html", "tags.html", {"page_title": "Tags", "tags": rows})
     for tag in site.tags.values():
-        yield listing(f"tags/{tag.slug}/index.html", "tag.html",
-                      {"page_title": f"Tag: {tag.name}", "tag": tag, "count": len(tag.events)},
-                      entries(cards, tag.events), overview=True)
+        if want(path := f"tags/{tag.slug}/index.html"):
+            yield listing(path, "tag.html", {"page_title": f"Tag: {tag.name}", "tag": tag, "count": len(tag.events)},
+                          entries(cards, tag.events), overview=True)
 
 
 def feed_items(site, slugs, cards, bodies) -> tuple:
@@ -343,15 +371,28 @@ def make_feed(path, common, title, items, said=None) -> Page:
                                    "updated": updated, "self_url": url.full(path), "home": url.full("")})
 
 
-def feeds_and_data(site, cards, bodies, url):
+def feeds_and_data(site, cards, bodies, url, want=ALL):
     """Atom feeds, events.json, timelinejs.json, search indexes and .nojekyll."""
-    yield site_feed(site, cards, bodies)
-    yield from (actor_feed(site, actor, cards, bodies) for actor in site.actors.values())
-    listed = Many((e, cards[e.slug], site.stances.get(e.slug, ())) for e in site.events)
-    yield Recipe("events.json", make_events_json, (listed,))
-    yield Recipe("timelinejs.json", make_timelinejs, (Many((e, cards[e.slug]) for e in site.events),))
-    yield from search_pages(site, cards)
-    yield ready_text(".nojekyll", "")
+    if want("feed.xml"):
+        yield site_feed(site, cards, bodies)
+    yield from (actor_feed(site, actor, cards, bodies) for actor in site.actors.values() if want(f"actors/{actor.slug}/feed.xml"))
+    if want("events.json"):
+        yield Recipe("events.json", make_events_json, (Many(listed_item(site, cards, e.slug) for e in site.events),))
+    if want("timelinejs.json"):
+        yield Recipe("timelinejs.json", make_timelinejs, (Many(slide_item(site, cards, e.slug) for e in site.events),))
+    yield from search_pages(site, cards, want)
+    if want(".nojekyll"):
+        yield ready_text(".nojekyll", "")
+
+
+def listed_item(site, cards, slug: str) -> tuple:
+    """An event as events.json lists it: (event, card, stances)."""
+    return site.by_slug[slug], cards[slug], site.stances.get(slug, ())
+
+
+def slide_item(site, cards, slug: str) -> tuple:
+    """An event as timelinejs.json shows it: (event, card)."""
+    return site.by_slug[slug], cards[slug]
 
 
 def site_feed(site, cards, bodies) -> Recipe:
@@ -370,13 +411,14 @@ def ready_text(path: str, text: str) -> Recipe:
     return Recipe(path, text_page, (text,))
 
 
-def search_pages(site, cards):
+def search_pages(site, cards, want=ALL):
     """search/YYYY.json: the compact per-year index the filter script loads for other years."""
     by_year: dict[int, list] = {}
     for event in ordered(site):
-        by_year.setdefault(event.date.year, []).append(cards[event.slug])
-    for year, year_cards in sorted(by_year.items()):
-        yield Recipe(f"search/{year}.json", make_search, (year, Many(year_cards)))
+        by_year.setdefault(event.date.year, []).append(event.slug)
+    for year, slugs in sorted(by_year.items()):
+        if want(path := f"search/{year}.json"):
+            yield Recipe(path, make_search, (year, Many(cards[s] for s in slugs)))
 
 
 def make_search(path, common, year, year_cards) -> Page:

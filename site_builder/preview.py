@@ -19,7 +19,6 @@ from pathlib import Path
 from site_builder import content, pages, render
 from site_builder.bodies import Body, BodyRenderer, link_rules
 from site_builder.memo import head_digest
-from site_builder.views import make_card
 
 
 @dataclass(frozen=True)
@@ -36,19 +35,6 @@ class Preview:
 
     path: str  # within the served folder
     data: bytes
-
-
-class Cards(dict):
-    """Cards made on first use: an event page shows only its own and its neighbours' and relatives'."""
-
-    def __init__(self, site, bodies: dict, url):
-        super().__init__()
-        self.site, self.bodies, self.url = site, bodies, url
-
-    def __missing__(self, slug: str):
-        event = self.site.by_slug[slug]
-        card = self[slug] = make_card(event, self.site, self.url, event.summary or self.bodies[slug].first_paragraph)
-        return card
 
 
 def edited_event(last: Last, site_dir: Path, site_label: str, changed) -> tuple | None:
@@ -93,7 +79,7 @@ def preview(last: Last | None, env, site_dir: Path, site_label: str, changed, ta
     event, body = found
     site = last.site
     url = pages.Urls(site.settings)
-    recipe = pages.event_page(site, event, Cards(site, last.bodies, url), body, url)
+    recipe = pages.event_page(site, event, pages.Cards(site, last.bodies, url), body, url)
     text = render.render_or_problem(env, recipe.page(pages.common_values(site, url)))
     if not isinstance(text, str):
         return None

@@ -31,7 +31,7 @@ from site_builder.memo import (StoredBodies, body_keys, file_digest, head_digest
                                with_field)
 from site_builder.model import Actor, Event
 from site_builder.patch import patched
-from site_builder.preview import Cards, converted_body
+from site_builder.preview import converted_body
 from site_builder.views import make_card
 
 # The fields an edit may change and move the event in no list, count or warning: what its card and
@@ -337,7 +337,7 @@ def remake(site_dir: Path, site_label: str, store, snapshot: Snapshot, now: int,
         site = index.with_events(site, {edit.slug: edit.model for edit in edits if edit.model is not None})
         paths = pages_showing(snapshot, edits)
         if before:
-            made = make_listed(site_dir, store, site, bodies, paths, lambda recipe, url: patched(recipe, held(recipe.path), before, url))
+            made = make_listed(site_dir, store, site, bodies, paths, before, held)
         else:
             made = make_pages(site_dir, store, site, bodies, paths)
     except KeyError:  # a body the memo no longer holds
@@ -352,7 +352,7 @@ def make_pages(site_dir: Path, store, site, bodies: dict, paths: list) -> dict |
     """path -> bytes of each page named (pages that read event bodies, each planned alone); None if one
     cannot be planned here or fails to render."""
     url = pages.Urls(site.settings)
-    cards = Cards(site, bodies, url)
+    cards = pages.Cards(site, bodies, url)
     recipes = [replan(site, cards, bodies, url, path) for path in paths]
     if None in recipes:
         return None
@@ -366,16 +366,17 @@ def cards_before(site, bodies: dict, slugs: list) -> dict:
             for slug in slugs}
 
 
-def make_listed(site_dir: Path, store, site, bodies: dict, paths: list, patch) -> dict | None:
-    """path -> bytes of each page named, from a plan of the whole site (the lists that show a card
-    need every card), or `patch(recipe, url)` when it gives them; None if a page is not in the plan
-    or fails to render."""
-    planned = pages.plan(site, bodies)
-    recipes = {recipe.path: recipe for recipe in planned.recipes}
-    if any(path not in recipes for path in paths):
+def make_listed(site_dir: Path, store, site, bodies: dict, paths: list, before: dict, held) -> dict | None:
+    """path -> bytes of each page named: an export patched (patch.py) from the bytes `held(path)`
+    gives, else planned (only the pages named, and the cards they show) and rendered; None if a
+    page is not in the plan or fails to render. `before`: the edited events' (model, card) before."""
+    url = pages.Urls(site.settings)
+    cards = pages.Cards(site, bodies, url)
+    made = {path: data for path in paths if (data := patched(path, held(path), site, cards, before, url)) is not None}
+    planned = pages.plan(site, bodies, wanted={path for path in paths if path not in made})
+    if len(planned.recipes) + len(made) != len(paths):
         return None
-    made = {path: data for path in paths if (data := patch(recipes[path], planned.common["url"])) is not None}
-    rest = render_recipes(site_dir, store, planned.common, [recipes[path] for path in paths if path not in made])
+    rest = render_recipes(site_dir, store, planned.common, list(planned.recipes))
     return None if rest is None else {**made, **rest}
 
 

@@ -74,20 +74,25 @@ def matching_actor(site, name: str) -> Link | None:
     return None
 
 
-def plan(site, cards, url):
-    """sources/index.html, one page per outlet, and corrections/index.html."""
+def plan(site, cards, url, want=None):
+    """sources/index.html, one page per outlet, and corrections/index.html (those `want` accepts)."""
+    want = want or pages.ALL
     found = gather(site)
-    rows = [(Link(o.name, url(f"sources/{o.slug}/"), o.slug, str(len(o.cited))), counted(o.relays, found, url),
-             counted(o.relayed_by, found, url)) for o in found.values()]
-    yield pages.ready("sources/index.html", "sources.html", {"page_title": "Sources", "rows": rows})
+    if want("sources/index.html"):
+        rows = [(Link(o.name, url(f"sources/{o.slug}/"), o.slug, str(len(o.cited))), counted(o.relays, found, url),
+                 counted(o.relayed_by, found, url)) for o in found.values()]
+        yield pages.ready("sources/index.html", "sources.html", {"page_title": "Sources", "rows": rows})
     for one in found.values():
+        if not want(path := f"sources/{one.slug}/index.html"):
+            continue
         actor = matching_actor(site, one.name)
-        yield pages.listing(f"sources/{one.slug}/index.html", "source.html", {
+        yield pages.listing(path, "source.html", {
             "page_title": f"Source: {one.name}", "name": one.name, "cited": len(one.cited),
             "relays": counted(one.relays, found, url), "relayed_by": counted(one.relayed_by, found, url),
             "actor": Link(actor.label, url(actor.url), actor.slug) if actor else None,
             "notes": one.events}, pages.entries(cards, one.events))
-    yield corrections_page(site, cards)
+    if want("corrections/index.html"):
+        yield corrections_page(site, cards)
 
 
 def corrections_page(site, cards):
