@@ -130,19 +130,20 @@ def share(files: dict, state_dir: Path | None) -> "Helper | None":
     return adopt(helper, files)
 
 
-# Below this weight (in event pages, as weight() counts) pages are made in one process: a fork costs
-# about as much as making 100 event pages.
+# Below this weight (in event pages, as weight() counts) in_two works in one process: a fork and a
+# second plan cost about as much as making a few hundred event pages.
 MIN_SPLIT_WEIGHT = 1000
 
 
-def made_in_two(recipes: list, make) -> list:
-    """[make(recipe) for each recipe], about half of the work (by weight) done by a forked process
-    when there is enough of it and a second CPU (the quick path remakes a few big lists). Results
-    come back pickled through a pipe; whatever the helper fails to make is made here."""
-    weights = [weight(recipe) for recipe in recipes]
+def in_two(items: list, weights: list, work) -> list:
+    """work(items), about half of them (by weight) done by a forked process when there is enough
+    work and a second CPU (the quick path remakes a few big lists). `work` takes a list and gives
+    one result per item; the helper's come back pickled through a pipe, and whatever it fails to
+    give is made here."""
     if sum(weights) < MIN_SPLIT_WEIGHT or workers.jobs() < 2 or not hasattr(os, "fork"):
-        return [make(recipe) for recipe in recipes]
+        return work(items)
     theirs = halve(weights)
+    mine = sorted(set(range(len(items))) - set(theirs))
     release_free_memory()
     read, write = os.pipe()
     try:
@@ -150,17 +151,17 @@ def made_in_two(recipes: list, make) -> list:
     except OSError:
         os.close(read)
         os.close(write)
-        return [make(recipe) for recipe in recipes]
+        return work(items)
     if pid == 0:  # the helper: never returns
         os.close(read)
-        _send(write, lambda: [make(recipes[i]) for i in theirs])
+        _send(write, lambda: work([items[i] for i in theirs]))
     os.close(write)
     try:
-        made = {i: make(recipe) for i, recipe in enumerate(recipes) if i not in theirs}
+        made = dict(zip(mine, work([items[i] for i in mine])))
     finally:
         sent = _receive(read, pid)
-    made.update(zip(theirs, sent) if sent is not None else ((i, make(recipes[i])) for i in theirs))
-    return [made[i] for i in range(len(recipes))]
+    made.update(zip(theirs, sent if sent is not None else work([items[i] for i in theirs])))
+    return [made[i] for i in range(len(items))]
 
 
 def halve(weights: list) -> list:

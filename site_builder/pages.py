@@ -144,14 +144,15 @@ def common_values(site, url: Urls) -> dict:
     return {"site": site.settings, "url": url, "status_notes": STATUS_NOTES}
 
 
-def plan(site, bodies: dict, wanted: set | None = None) -> Plan:
+def plan(site, bodies: dict, wanted: set | None = None, firsts: dict | None = None) -> Plan:
     """Every page of the site, in a stable order; or only the pages `wanted` (paths), making only the
-    cards those show (the quick path's remaking of the lists that show an edited card)."""
+    cards those show (the quick path's remaking of the lists that show an edited card), from the
+    bodies' first paragraphs in `firsts` (slug -> text) if given."""
     url = Urls(site.settings)
     if wanted is None:
         cards = {e.slug: make_card(e, site, url, e.summary or bodies[e.slug].first_paragraph) for e in site.events}
     else:
-        cards = Cards(site, bodies, url)
+        cards = Cards(site, bodies, url, firsts)
     want = ALL if wanted is None else wanted.__contains__
     common = common_values(site, url)
     recipes = [*chronology_pages(site, cards, url, want)]
@@ -174,13 +175,14 @@ class Cards(dict):
     """Cards made on first use, when a few pages are planned (an event page shows only its own and
     its neighbours' and relatives')."""
 
-    def __init__(self, site, bodies: dict, url):
+    def __init__(self, site, bodies: dict, url, firsts: dict | None = None):
         super().__init__()
-        self.site, self.bodies, self.url = site, bodies, url
+        self.site, self.bodies, self.url, self.firsts = site, bodies, url, firsts
 
     def __missing__(self, slug: str):
         event = self.site.by_slug[slug]
-        card = self[slug] = make_card(event, self.site, self.url, event.summary or self.bodies[slug].first_paragraph)
+        first = self.firsts[slug] if self.firsts is not None else self.bodies[slug].first_paragraph
+        card = self[slug] = make_card(event, self.site, self.url, event.summary or first)
         return card
 
 

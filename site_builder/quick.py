@@ -60,6 +60,7 @@ class Snapshot:
     count: int  # how many events the site has
     manifest: tuple | None  # stat key of the output manifest the build left
     models: dict = field(default_factory=dict)  # event slug -> its model after quick builds' card edits
+    firsts: dict = field(default_factory=dict)  # event slug -> its body's first paragraph (what its card shows)
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class Since:
     manifest: tuple | None
     events: dict = field(default_factory=dict)
     models: dict = field(default_factory=dict)
+    firsts: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,7 @@ class Remade:
     bodies: dict = field(default_factory=dict)  # body key -> Body of each edited event
     heads: dict = field(default_factory=dict)  # site path -> (slug, head digest) of each edited event
     models: dict = field(default_factory=dict)  # slug -> model of each event whose front matter changed
+    firsts: dict = field(default_factory=dict)  # slug -> first paragraph of each edited event's body
 
 
 @dataclass(frozen=True)
@@ -181,7 +184,8 @@ def take(site, bodies: dict, memo, looked: tuple, readers: dict, label: str, beg
     keys = {id(body): key for key, body in memo.bodies.items()}
     return Snapshot(secrets.token_hex(8), inputs=inputs, events=events, site=strip_bodies(site) if stripped is None else stripped,
                     keys={slug: keys[id(body)] for slug, body in bodies.items() if id(body) in keys},
-                    readers=readers_by_slug(bodies, readers), shown=shown_by_slug(readers), **given)
+                    readers=readers_by_slug(bodies, readers), shown=shown_by_slug(readers),
+                    firsts={slug: body.first_paragraph for slug, body in bodies.items() if not slug.startswith("actor:")}, **given)
 
 
 def readers_by_slug(bodies: dict, readers: dict) -> dict:
@@ -213,7 +217,8 @@ def load(store) -> Snapshot | None:
     try:
         if isinstance(since, Since) and since.token == snapshot.token:
             snapshot = replace(snapshot, inputs={**snapshot.inputs, **since.inputs}, keys={**snapshot.keys, **since.keys},
-                               manifest=since.manifest, events={**snapshot.events, **since.events}, models=since.models)
+                               manifest=since.manifest, events={**snapshot.events, **since.events}, models=since.models,
+                               firsts={**snapshot.firsts, **since.firsts})
         return replace(snapshot) if isinstance(snapshot, Snapshot) else None
     except (AttributeError, TypeError):  # one pickled by a development version with other fields
         return None
@@ -231,7 +236,8 @@ def note(store, snapshot: Snapshot, remade: Remade, manifest: tuple | None) -> N
     if not (isinstance(since, Since) and since.token == snapshot.token):
         since = Since(snapshot.token, {}, {}, None)
     store.save("snapshot-since", Since(snapshot.token, {**since.inputs, **remade.inputs}, {**since.keys, **remade.keys}, manifest,
-                                       {**since.events, **remade.heads}, {**since.models, **remade.models}))
+                                       {**since.events, **remade.heads}, {**since.models, **remade.models},
+                                       {**since.firsts, **remade.firsts}))
 
 
 def changes(site: Path, snapshot: Snapshot, now: int) -> tuple[list, dict] | None:
@@ -337,7 +343,8 @@ def remake(site_dir: Path, site_label: str, store, snapshot: Snapshot, now: int,
         site = index.with_events(site, {edit.slug: edit.model for edit in edits if edit.model is not None})
         paths = pages_showing(snapshot, edits)
         if before:
-            made = make_listed(site_dir, store, site, bodies, paths, before, held)
+            firsts = {**snapshot.firsts, **{edit.slug: edit.body.first_paragraph for edit in edits}}
+            made = make_listed(site_dir, store, site, bodies, firsts, paths, before, held)
         else:
             made = make_pages(site_dir, store, site, bodies, paths)
     except KeyError:  # a body the memo no longer holds
@@ -345,7 +352,8 @@ def remake(site_dir: Path, site_label: str, store, snapshot: Snapshot, now: int,
     if made is None:
         return None
     return Remade(made, snapshot.count, snapshot.warnings, fresh, {e.slug: e.key for e in edits}, {e.key: e.body for e in edits},
-                  {e.path: (e.slug, e.head) for e in edits}, {e.slug: e.model for e in edits if e.model is not None})
+                  {e.path: (e.slug, e.head) for e in edits}, {e.slug: e.model for e in edits if e.model is not None},
+                  {e.slug: e.body.first_paragraph for e in edits})
 
 
 def make_pages(site_dir: Path, store, site, bodies: dict, paths: list) -> dict | None:
@@ -366,28 +374,33 @@ def cards_before(site, bodies: dict, slugs: list) -> dict:
             for slug in slugs}
 
 
-def make_listed(site_dir: Path, store, site, bodies: dict, paths: list, before: dict, held) -> dict | None:
+def make_listed(site_dir: Path, store, site, bodies: dict, firsts: dict, paths: list, before: dict, held) -> dict | None:
     """path -> bytes of each page named: an export patched (patch.py) from the bytes `held(path)`
-    gives, else planned (only the pages named, and the cards they show) and rendered; None if a
-    page is not in the plan or fails to render. `before`: the edited events' (model, card) before."""
+    gives, else planned (only the pages named, and the cards they show, from `firsts`) and rendered
+    (in two processes when there is enough to do); None if a page is not planned or fails to render.
+    `before`: the edited events' (model, card) before the edit."""
     url = pages.Urls(site.settings)
-    cards = pages.Cards(site, bodies, url)
+    cards = pages.Cards(site, bodies, url, firsts)
     made = {path: data for path in paths if (data := patched(path, held(path), site, cards, before, url)) is not None}
-    planned = pages.plan(site, bodies, wanted={path for path in paths if path not in made})
-    if len(planned.recipes) + len(made) != len(paths):
+    planned = pages.plan(site, bodies, {path for path in paths if path not in made}, firsts)
+    recipes = list(planned.recipes)
+    if len(recipes) + len(made) != len(paths):
         return None
-    rest = render_recipes(site_dir, store, planned.common, list(planned.recipes))
-    return None if rest is None else {**made, **rest}
+    env = render.environment(site_dir, store=store) if recipes else None
+    results = forked.in_two(recipes, [forked.weight(r) for r in recipes], lambda some: [rendered(env, planned.common, r) for r in some])
+    if any(isinstance(data, Problem) for data in results):
+        return None
+    return {**made, **{recipe.path: data for recipe, data in zip(recipes, results)}}
+
+
+def rendered(env, common: dict, recipe) -> bytes | Problem:
+    """A recipe's page rendered, or the problem its template ran into."""
+    text = render.render_or_problem(env, recipe.page(common))
+    return text if isinstance(text, Problem) else text.encode("utf-8")
 
 
 def render_recipes(site_dir: Path, store, common: dict, recipes: list) -> dict | None:
     """path -> bytes of each recipe's page; None if one fails to render (the full build reports it)."""
     env = render.environment(site_dir, store=store) if recipes else None
-
-    def make(recipe):
-        text = render.render_or_problem(env, recipe.page(common))
-        return text if isinstance(text, Problem) else text.encode("utf-8")
-    made = forked.made_in_two(recipes, make)
-    if any(isinstance(data, Problem) for data in made):
-        return None
-    return {recipe.path: data for recipe, data in zip(recipes, made)}
+    made = {recipe.path: rendered(env, common, recipe) for recipe in recipes}
+    return None if any(isinstance(data, Problem) for data in made.values()) else made

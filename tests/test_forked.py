@@ -195,7 +195,7 @@ def listing_recipes(count: int) -> list:
     return [pages.Recipe(f"p{n}", numbered, (n, Many(range(n * 50)))) for n in range(count)]
 
 
-def test_made_in_two_gives_every_result_in_order_half_made_by_a_fork(monkeypatch):
+def test_in_two_gives_every_result_in_order_half_made_by_a_fork(monkeypatch):
     monkeypatch.setattr(forked, "MIN_SPLIT_WEIGHT", 0)
     monkeypatch.setenv("SITE_BUILDER_JOBS", "2")
     parent, makers = os.getpid(), []
@@ -203,7 +203,7 @@ def test_made_in_two_gives_every_result_in_order_half_made_by_a_fork(monkeypatch
 
     def make(recipe):
         return (recipe.page({}).text, os.getpid())
-    made = forked.made_in_two(recipes, make)
+    made = forked.in_two(recipes, [forked.weight(r) for r in recipes], lambda some: [make(r) for r in some])
     assert [text for text, _ in made] == [r.page({}).text for r in recipes]
     makers = {pid for _, pid in made}
     assert parent in makers and len(makers) == 2
@@ -211,7 +211,7 @@ def test_made_in_two_gives_every_result_in_order_half_made_by_a_fork(monkeypatch
     assert sum(weights[i] for i in forked.halve(weights)) == 10  # the heaviest apart, the light ones evening them
 
 
-def test_made_in_two_makes_here_what_a_failing_helper_did_not(monkeypatch):
+def test_in_two_makes_here_what_a_failing_helper_did_not(monkeypatch):
     monkeypatch.setattr(forked, "MIN_SPLIT_WEIGHT", 0)
     monkeypatch.setenv("SITE_BUILDER_JOBS", "2")
     parent = os.getpid()
@@ -221,9 +221,10 @@ def test_made_in_two_makes_here_what_a_failing_helper_did_not(monkeypatch):
             raise RuntimeError("the helper fails")
         return recipe.path
     recipes = listing_recipes(6)
-    assert forked.made_in_two(recipes, make) == [r.path for r in recipes]
+    weights = [forked.weight(r) for r in recipes]
+    assert forked.in_two(recipes, weights, lambda some: [make(r) for r in some]) == [r.path for r in recipes]
     monkeypatch.setenv("SITE_BUILDER_JOBS", "1")
-    assert forked.made_in_two(recipes, make) == [r.path for r in recipes]  # one CPU: no fork at all
+    assert forked.in_two(recipes, weights, lambda some: [make(r) for r in some]) == [r.path for r in recipes]  # no fork
 
 
 def test_a_card_edit_split_between_two_processes_gives_the_bytes_of_a_plain_build(tmp_path, monkeypatch):
