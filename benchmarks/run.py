@@ -5,9 +5,10 @@
     python benchmarks/run.py --smoke                            # CI: 1k events, 1 run, ours only
 
 Each round runs, interleaved: our warm build (one event's text edited, cache present, fresh process), our
-no-change rebuild, our cold build (no output, no cache), our warm build after a front matter edit (one
-event's title), Hugo cold, Pelican cold, Pelican with its cache. The warm, no-change and cold outputs must
-be byte-identical (PASS/FAIL; the front matter edit is checked against a cold build of its own, not timed).
+no-change rebuild, our cold build (no output, no cache), our warm builds after a front matter edit (one
+event's title, then another's status), Hugo cold, Pelican cold, Pelican with its cache. The warm, no-change
+and cold outputs must be byte-identical (PASS/FAIL; each front matter edit is checked against a cold build
+of its own, not timed).
 Medians go to a Markdown table.
 """
 
@@ -33,9 +34,10 @@ from measure import Sample, count_pages, diff_trees, run_measured, tree_hash  # 
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-ORDER = ("ours cold", "ours warm, one edit", "ours warm, front matter edit", "ours no change", "serve, one edit",
-         "hugo cold", "pelican cold", "pelican with cache")
+ORDER = ("ours cold", "ours warm, one edit", "ours warm, front matter edit", "ours warm, status edit", "ours no change",
+         "serve, one edit", "hugo cold", "pelican cold", "pelican with cache")
 GOALS = {"ours cold": "≤ 1.0× Hugo", "ours warm, one edit": "≤ 0.25× Hugo", "ours warm, front matter edit": "≤ 0.25× Hugo",
+         "ours warm, status edit": "≤ 0.25× Hugo",
          "serve, one edit": "≤ 0.15 s"}
 
 
@@ -120,6 +122,20 @@ def retitle(site: Path, events: int, round_: int) -> str:
     return path.stem
 
 
+def restatus(site: Path, events: int, round_: int) -> str:
+    """Change one event's status (a different event each round): it moves in the status filters, so not
+    even the quick path for card edits takes it; return its slug."""
+    for step in range(events):
+        path = event_file(site, (round_ * 6007 + 307 + step) % events)
+        lines = path.read_text(encoding="utf-8").split("\n")
+        at = next((i for i, line in enumerate(lines) if line.startswith("status: ")), None)
+        if at is not None:
+            lines[at] = "status: denied" if lines[at] != "status: denied" else "status: confirmed"
+            path.write_text("\n".join(lines), encoding="utf-8")
+            return path.stem
+    raise SystemExit("no event has a status to change")
+
+
 def fresh(*paths: Path) -> None:
     """Remove files or folders if present."""
     for path in paths:
@@ -134,8 +150,8 @@ def check_build(name: str, sample: Sample) -> Sample:
 
 
 def our_round(cmd: list[str], root: Path, events: int, round_: int) -> tuple[dict[str, Sample], list[str]]:
-    """Warm one-edit, no-change, cold and warm front matter edit builds of our site; the differences
-    between their outputs and cold builds of the same content."""
+    """Warm one-edit, no-change, cold, and warm front matter (title, then status) edit builds of our site;
+    the differences between their outputs and cold builds of the same content."""
     site, cold_out, aside = root / "ours", root / "ours-cold-out", root / "ours-cache-aside"
     edit(site, events, round_)
     samples = {"ours warm, one edit": run_measured(cmd + ["build", str(site)])}
@@ -151,6 +167,11 @@ def our_round(cmd: list[str], root: Path, events: int, round_: int) -> tuple[dic
                                                           run_measured(cmd + ["build", str(site)]))
     edited = tree_hash(site / "output")
     check_build("cold build after the front matter edit", cold_build(cmd, site, cold_out, aside))  # the check, not timed
+    differences += diff_trees(edited, tree_hash(cold_out))
+    restatus(site, events, round_)
+    samples["ours warm, status edit"] = check_build("warm build after a status edit", run_measured(cmd + ["build", str(site)]))
+    edited = tree_hash(site / "output")
+    check_build("cold build after the status edit", cold_build(cmd, site, cold_out, aside))  # the check, not timed
     differences += diff_trees(edited, tree_hash(cold_out))
     if differences:
         keep_evidence(root, round_)
