@@ -36,7 +36,9 @@ from site_builder.views import make_card
 
 # The fields an edit may change and move the event in no list, count or warning: what its card and
 # page show of it (pages read them only from its card, model and body, which fingerprinting notes).
-CARD_TEXT = ("title", "summary", "location", "body")
+# A status also counts in the chronology's filter form, by which statuses occur at all: an edit must
+# leave that set as it was (same_statuses).
+CARD_FIELDS = ("title", "summary", "location", "status", "body")
 
 # A file changed within this time before it was looked at may change again without its stat
 # showing it (timestamps are coarse: FAT keeps them to 2 s); such a file is read again next time.
@@ -263,7 +265,7 @@ def changes(site: Path, snapshot: Snapshot, now: int) -> tuple[list, dict] | Non
 def looked_again(site_dir: Path, site_label: str, store, snapshot: Snapshot, path: str) -> tuple | None:
     """(path, slug, the event loaded again, its head digest, whether its front matter changed) when the
     file at `path` is an event of the snapshot's site, loads without problems and differs at most in
-    CARD_TEXT; None otherwise. Decided before the snapshot's site is unpickled (0.15 s at 10,000
+    CARD_FIELDS; None otherwise. Decided before the snapshot's site is unpickled (0.15 s at 10,000
     events), which the full build that follows any other edit does not need."""
     if path not in snapshot.events:
         return None
@@ -281,8 +283,8 @@ def looked_again(site_dir: Path, site_label: str, store, snapshot: Snapshot, pat
 
 
 def frame_digest(model: Event) -> str:
-    """A digest of an event without its CARD_TEXT (its line numbers kept: warnings cite them)."""
-    frame = replace(model, **dict.fromkeys(CARD_TEXT, ""))
+    """A digest of an event without its CARD_FIELDS (its line numbers kept: warnings cite them)."""
+    frame = replace(model, **dict.fromkeys(CARD_FIELDS, ""))
     return hashlib.blake2b(pickle.dumps(frame, protocol=5), digest_size=16).hexdigest()
 
 
@@ -295,6 +297,11 @@ def make_edit(site, bodies: dict, path: str, slug: str, model, head: str, change
     key = body_keys([model.body], settings.base_path, settings.unsafe_html, unlinked_drafts(site.content.left_out))[0]
     listed = changed_head or (not model.summary and body.first_paragraph != bodies[slug].first_paragraph)
     return Edit(path, slug, head, body, key, with_field(model, "body", "") if changed_head else None, listed)
+
+
+def statuses(site) -> set:
+    """The statuses the site's events have (what the chronology's filter form offers)."""
+    return {event.status for event in site.events}
 
 
 def pages_showing(snapshot: Snapshot, edits: list) -> list:
@@ -340,7 +347,10 @@ def remake(site_dir: Path, site_label: str, store, snapshot: Snapshot, now: int,
         before = cards_before(site, bodies, [edit.slug for edit in edits if edit.listed])
         for edit in edits:
             bodies[edit.slug] = edit.body
-        site = index.with_events(site, {edit.slug: edit.model for edit in edits if edit.model is not None})
+        edited = index.with_events(site, {edit.slug: edit.model for edit in edits if edit.model is not None})
+        if statuses(edited) != statuses(site):
+            return None
+        site = edited
         paths = pages_showing(snapshot, edits)
         if before:
             firsts = {**snapshot.firsts, **{edit.slug: edit.body.first_paragraph for edit in edits}}

@@ -161,7 +161,7 @@ def link_to_nowhere(site):
     append(event_files(site)[2], "See [this](event:no-such-event).")
 
 
-@pytest.mark.parametrize("change", [restatus, redate, fold_title, add_event, remove_event, edit_actor,
+@pytest.mark.parametrize("change", [redate, fold_title, add_event, remove_event, edit_actor,
                                     edit_settings, add_template, add_static])
 def test_other_changes_run_the_full_build(site, tmp_path, monkeypatch, change):
     change(site)
@@ -175,7 +175,7 @@ def event_slug(site, index=5) -> str:
     return event_files(site)[index].stem
 
 
-@pytest.mark.parametrize("change", [retitle, rewrite_first_paragraph])
+@pytest.mark.parametrize("change", [retitle, rewrite_first_paragraph, restatus])
 def test_an_edit_to_what_a_card_shows_remakes_every_page_that_shows_it(site, tmp_path, monkeypatch, change):
     slug = event_slug(site)
     listed_on = [p.relative_to(site / "output").as_posix() for p in sorted((site / "output").rglob("*"))
@@ -192,12 +192,12 @@ def test_an_edit_to_what_a_card_shows_remakes_every_page_that_shows_it(site, tmp
 def test_card_edits_in_a_row_keep_each_other(site, tmp_path, monkeypatch):
     """A later quick build starts from the snapshot with the earlier quick builds' models, not the full build's."""
     edits = [lambda: retitle(site, 5, "First"), lambda: retitle(site, 6, "Second"), lambda: append(event_files(site)[6], "Text."),
-             lambda: set_field(site, "title", '"Back"', 5), lambda: rewrite_first_paragraph(site, 7)]
+             lambda: set_field(site, "title", '"Back"', 5), lambda: rewrite_first_paragraph(site, 7), lambda: restatus(site)]
     for edit in edits:
         edit()
         assert quickly(build(site))
         assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
-    restatus(site)
+    redate(site)
     assert not quickly(build(site))
     assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
 
@@ -211,6 +211,24 @@ def test_a_summary_and_location_edit_builds_quickly(scratch, tmp_path, monkeypat
     result = scratch.build()
     assert quickly(result) and "events.json" in result.made
     assert "Another summary." in scratch.read("index.html") and "Kursk region" in scratch.read("events/one/index.html")
+    assert tree(scratch.output) == plain_build(scratch.root, tmp_path, monkeypatch)
+
+
+def test_a_status_edit_that_changes_which_statuses_occur_runs_the_full_build(scratch, tmp_path, monkeypatch):
+    """The chronology's filter form offers the statuses that occur: the first or last of one changes every chronology page."""
+    for slug, day, status in (("one", 16, "reported"), ("two", 17, "reported"), ("three", 18, "denied")):
+        scratch.event(slug, date=f"2024-10-{day}", extra=f"status: {status}\n")
+    scratch.build()
+
+    def restatus(slug, old, new):
+        path = scratch.root / f"content/events/{slug}.md"
+        path.write_text(path.read_text().replace(f"status: {old}", f"status: {new}"))
+        return scratch.build()
+    assert quickly(restatus("one", "reported", "denied"))  # both still occur
+    assert tree(scratch.output) == plain_build(scratch.root, tmp_path, monkeypatch)
+    assert not quickly(restatus("two", "reported", "denied"))  # the last report gone
+    assert tree(scratch.output) == plain_build(scratch.root, tmp_path, monkeypatch)
+    assert not quickly(restatus("one", "denied", "confirmed"))  # the first confirmation
     assert tree(scratch.output) == plain_build(scratch.root, tmp_path, monkeypatch)
 
 
@@ -301,16 +319,19 @@ def marks_and_readers(site, bodies) -> tuple[dict, dict]:
 
 @pytest.mark.parametrize("which", ["example", "claims"])
 def test_a_change_to_card_text_reaches_only_pages_noted_as_showing_the_event(which, tmp_path):
-    """What the quick path relies on: no planner copies an event's title, summary, location or first
-    paragraph into a page's inputs except through its card, model or body (which are noted)."""
+    """What the quick path relies on: no planner copies an event's title, summary, location, status or
+    first paragraph into a page's inputs except through its card, model or body (which are noted), as
+    long as the statuses that occur stay the same (the filter form's options)."""
     root = Path(__file__).resolve().parent.parent if which == "example" else claims_site(tmp_path / "claims").root
     site, _, bodies = load_and_convert(root, False, False, None, None, None, workers.INLINE, Stopwatch())
     marks, read = marks_and_readers(site, bodies)
     shown, readers = quick.shown_by_slug(read), quick.readers_by_slug(bodies, read)
+    statuses = {e.status for e in site.events}
     for event in site.events:
         slug = event.slug
+        status = next((s for s in sorted(statuses) if s != event.status and s), event.status)  # one that occurs already
         edited = replace(event, title=event.title + " (edited)", location=event.location and event.location + " (edited)",
-                         summary=event.summary and event.summary + " (edited)")
+                         summary=event.summary and event.summary + " (edited)", status=status)
         paragraph = replace(bodies[slug], first_paragraph=bodies[slug].first_paragraph + " (edited)")
         after, _ = marks_and_readers(index.with_events(site, {slug: edited}), {**bodies, slug: paragraph})
         changed = {path for path, mark in marks.items() if after[path] != mark}
