@@ -69,7 +69,9 @@ class Store:
         tmp = self.root / f".{name}.pickle.{os.getpid()}.tmp"  # two processes may save one name at once
         try:
             body = pickle.dumps((self.stamp, value), protocol=pickle.HIGHEST_PROTOCOL)
-            tmp.write_bytes(hmac.new(key, body, hashlib.sha256).digest() + body)
+            with open(tmp, "wb") as out:  # seal and body written apart: joined, a big entry would be copied once more
+                out.write(hmac.new(key, body, hashlib.sha256).digest())
+                out.write(body)
             os.replace(tmp, self.root / f"{name}.pickle")
         except (OSError, pickle.PicklingError, TypeError, AttributeError):
             with contextlib.suppress(OSError):

@@ -44,7 +44,9 @@ class Fingerprints:
         self.watched = watched or {}
         self.read: dict[str, tuple] = {}
         self.found: set = set()  # names of watched values met by the pickling under way
-        self.within: dict[int, set] = {}  # id of a composite value -> names of the watched values in it
+        # id of a composite value -> names of the watched values in it (a tuple: a set takes 4× the room,
+        # and at 100,000 events every item of the exports holds one)
+        self.within: dict[int, tuple] = {}
         self.digests: dict[int, str] = {}
         self.carried = carried
         self.seen: dict[int, tuple] = {}
@@ -76,7 +78,7 @@ class Fingerprints:
                 found = self.composite_digest(item)
             self.digests[id(item)] = found
         elif id(item) in self.within:  # digested before, in another page: what it holds is read here too
-            self.found |= self.within[id(item)]
+            self.found.update(self.within[id(item)])
         return found
 
     def composite_digest(self, item) -> str:
@@ -87,7 +89,7 @@ class Fingerprints:
         finally:
             inner, self.found = self.found, outer
         if inner:
-            self.within[id(item)] = inner
+            self.within[id(item)] = tuple(inner)
             outer |= inner
         return found
 

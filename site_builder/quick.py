@@ -57,7 +57,7 @@ class Snapshot:
     site: bytes  # the pickled index.Site, without bodies
     keys: dict  # event slug -> the key of its Body in the memo
     readers: dict  # event slug -> the paths of the pages that read its body
-    shown: dict  # event slug -> the paths of the pages that read its card or model
+    shown: dict  # page path -> the slugs of the events whose card or model it reads (and ids: ignore them)
     warnings: tuple
     count: int  # how many events the site has
     manifest: tuple | None  # stat key of the output manifest the build left
@@ -186,7 +186,7 @@ def take(site, bodies: dict, memo, looked: tuple, readers: dict, label: str, beg
     keys = {id(body): key for key, body in memo.bodies.items()}
     return Snapshot(secrets.token_hex(8), inputs=inputs, events=events, site=strip_bodies(site) if stripped is None else stripped,
                     keys={slug: keys[id(body)] for slug, body in bodies.items() if id(body) in keys},
-                    readers=readers_by_slug(bodies, readers), shown=shown_by_slug(readers),
+                    readers=readers_by_slug(bodies, readers), shown=readers,
                     firsts={slug: body.first_paragraph for slug, body in bodies.items() if not slug.startswith("actor:")}, **given)
 
 
@@ -200,16 +200,6 @@ def readers_by_slug(bodies: dict, readers: dict) -> dict:
     for path, ids in sorted(readers.items()):
         for slug in (s for i in ids if isinstance(i, int) for s in slugs_of.get(i, ())):
             reading.setdefault(slug, []).append(path)
-    return {slug: tuple(paths) for slug, paths in reading.items()}
-
-
-def shown_by_slug(readers: dict) -> dict:
-    """event slug -> the paths of the pages that read its card or model (noted by slug)."""
-    reading: dict[str, list] = {}
-    for path, names in sorted(readers.items()):
-        for slug in names:
-            if isinstance(slug, str):
-                reading.setdefault(slug, []).append(path)
     return {slug: tuple(paths) for slug, paths in reading.items()}
 
 
@@ -307,7 +297,9 @@ def statuses(site) -> set:
 def pages_showing(snapshot: Snapshot, edits: list) -> list:
     """The paths of the pages that show what the edits changed."""
     paths = {p for edit in edits for p in snapshot.readers.get(edit.slug, ())}
-    paths.update(p for edit in edits if edit.listed for p in snapshot.shown.get(edit.slug, ()))
+    listed = [edit.slug for edit in edits if edit.listed]
+    if listed:  # the map is kept by page, as fingerprinting made it: inverting it for every event would cost 0.1 GB at 100,000
+        paths.update(path for path, names in snapshot.shown.items() if any(slug in names for slug in listed))
     return sorted(paths)
 
 

@@ -307,7 +307,6 @@ def test_every_page_that_reads_a_body_or_a_card_is_noted():
                     "events/a/index.html": {id(body), "a"}}
     assert quick.readers_by_slug({"a": body, "b": other, "actor:x": body}, read) == {
         "a": ("actors/a/feed.xml", "events/a/index.html", "feed.xml"), "b": ("feed.xml",)}
-    assert quick.shown_by_slug(read) == {"a": ("actors/a/feed.xml", "events/a/index.html", "feed.xml"), "b": ("feed.xml",)}
 
 
 def marks_and_readers(site, bodies) -> tuple[dict, dict]:
@@ -325,7 +324,7 @@ def test_a_change_to_card_text_reaches_only_pages_noted_as_showing_the_event(whi
     root = Path(__file__).resolve().parent.parent if which == "example" else claims_site(tmp_path / "claims").root
     site, _, bodies = load_and_convert(root, False, False, None, None, None, workers.INLINE, Stopwatch())
     marks, read = marks_and_readers(site, bodies)
-    shown, readers = quick.shown_by_slug(read), quick.readers_by_slug(bodies, read)
+    readers = quick.readers_by_slug(bodies, read)
     statuses = {e.status for e in site.events}
     for event in site.events:
         slug = event.slug
@@ -336,4 +335,4 @@ def test_a_change_to_card_text_reaches_only_pages_noted_as_showing_the_event(whi
         after, _ = marks_and_readers(index.with_events(site, {slug: edited}), {**bodies, slug: paragraph})
         changed = {path for path, mark in marks.items() if after[path] != mark}
         assert f"events/{slug}/index.html" in changed and "events.json" in changed
-        assert changed <= set(shown[slug]) | set(readers.get(slug, ())), slug
+        assert changed <= {path for path, names in read.items() if slug in names} | set(readers.get(slug, ())), slug
