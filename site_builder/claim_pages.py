@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from markupsafe import escape
 from slugify import slugify
 
-from site_builder import pages  # pages imports this module too: only attributes are used, at call time
+from site_builder import exports, pages  # they import this module too: only attributes are used, at call time
 from site_builder.views import STATUS_NOTES, Link, When, describe_date
 
 @dataclass(frozen=True)
@@ -101,14 +101,14 @@ def claim_page(site, history, cards, url):
 def claim_feed(site, history, cards, bodies):
     """claims/SLUG/feed.xml: the events that took a stance on the claim, newest first."""
     slugs = list(dict.fromkeys(t.event for t in history.stances))
-    items = pages.feed_items(site, slugs, cards, bodies)
+    items = exports.feed_items(site, slugs, cards, bodies)
     said = []
     for card, _, _ in items:
         lines = [f"{t.stance.capitalize()}{f' by {site.actors[t.actor].name}' if t.actor else ''}"
                  for t in history.stances if t.event == card.slug]
         said.append(f"<p>{escape('; '.join(lines))}.</p>\n")
     path = f"claims/{history.claim.slug}/feed.xml"
-    return pages.Recipe(path, pages.make_feed, (f"{history.claim.statement} — {site.settings.title}", items, tuple(said)))
+    return pages.Recipe(path, exports.make_feed, (f"{history.claim.statement} — {site.settings.title}", items, tuple(said)))
 
 
 def claims_json(site) -> str:

@@ -21,7 +21,8 @@ from pathlib import Path
 
 from site_builder import spare, workers
 from site_builder.fingerprints import Many
-from site_builder.pages import make_actor_timeline, make_events_json, make_search, make_timelinejs
+from site_builder.exports import make_events_json, make_search, make_timelinejs
+from site_builder.pages import make_actor_timeline
 
 MIN_PAGES = 1000  # fewer pages to make than this are done before a fork and its staging folder pay off
 # What making a page costs per item it lists, in event pages (measured at 10,000 events); a list item

@@ -9,7 +9,7 @@ nor encoded again for one title at 10,000 events.
 
 from __future__ import annotations
 
-from site_builder.pages import event_record, listed_item, slide_item
+from site_builder.exports import event_record, listed_item, slide_item
 from site_builder.timelinejs import slide_text
 
 # path -> (the function giving an item's chunk, the function giving an event's item, as the planner makes it)

@@ -1,10 +1,11 @@
 """A build's quick path: after edits that move an event in no list, remake only the pages that show it.
 
 Writers mostly edit the text of events. When every change since the last build is to an event's
-body, title, summary or location, every list, count, link and warning is as it was: only the pages
-that show that event can change. After an edit to its body past the first paragraph, those are
-the event's own page and the Atom feeds that carry its text; after an edit to what its card shows
-(title, summary, first paragraph), also every list, export and neighbouring page that shows the card.
+body, title, summary, location or status (to one that other events have too), every list's
+members and order, every count, link and warning is as it was: only the pages that show that event
+can change. After an edit to its body past the first paragraph, those are the event's own page
+and the Atom feeds that carry its text; after an edit to what its card shows (title, summary,
+status, first paragraph), also every list, export and neighbouring page that shows the card.
 A full build leaves a Snapshot of what it was made from: the site model without its bodies, the
 stat and digest of every input file, and which pages read each event's body, card or model (noted
 while fingerprinting, so no page kind is missed). The next build looks at every input's stat, and
@@ -16,15 +17,15 @@ without a snapshot.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import pickle
 import secrets
-import hashlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from site_builder import claim_pages, content, forked, index, pages, render
+from site_builder import claim_pages, content, exports, forked, index, pages, render
 from site_builder.bodies import Body, unlinked_drafts
 from site_builder.errors import Problem
 from site_builder.memo import (StoredBodies, body_keys, file_digest, head_digest, read_bytes, saved_file, stat_key,
@@ -37,7 +38,7 @@ from site_builder.views import make_card
 # The fields an edit may change and move the event in no list, count or warning: what its card and
 # page show of it (pages read them only from its card, model and body, which fingerprinting notes).
 # A status also counts in the chronology's filter form, by which statuses occur at all: an edit must
-# leave that set as it was (same_statuses).
+# leave that set as it was (statuses()).
 CARD_FIELDS = ("title", "summary", "location", "status", "body")
 
 # A file changed within this time before it was looked at may change again without its stat
@@ -310,9 +311,9 @@ def replan(site, cards, bodies: dict, url, path: str) -> pages.Recipe | None:
     if folder == "events" and name == "index.html" and slug in site.by_slug:
         return pages.event_page(site, site.by_slug[slug], cards, bodies[slug], url)
     if path == "feed.xml":
-        return pages.site_feed(site, cards, bodies)
+        return exports.site_feed(site, cards, bodies)
     if folder == "actors" and name == "feed.xml" and slug in site.actors:
-        return pages.actor_feed(site, site.actors[slug], cards, bodies)
+        return exports.actor_feed(site, site.actors[slug], cards, bodies)
     if folder == "claims" and name == "feed.xml" and slug in site.claims:
         return claim_pages.claim_feed(site, site.claims[slug], cards, bodies)
     return None
@@ -353,9 +354,10 @@ def remake(site_dir: Path, site_label: str, store, snapshot: Snapshot, now: int,
         return None
     if made is None:
         return None
-    return Remade(made, snapshot.count, snapshot.warnings, fresh, {e.slug: e.key for e in edits}, {e.key: e.body for e in edits},
-                  {e.path: (e.slug, e.head) for e in edits}, {e.slug: e.model for e in edits if e.model is not None},
-                  {e.slug: e.body.first_paragraph for e in edits})
+    return Remade(made, snapshot.count, snapshot.warnings, fresh, keys={e.slug: e.key for e in edits},
+                  bodies={e.key: e.body for e in edits}, heads={e.path: (e.slug, e.head) for e in edits},
+                  models={e.slug: e.model for e in edits if e.model is not None},
+                  firsts={e.slug: e.body.first_paragraph for e in edits})
 
 
 def make_pages(site_dir: Path, store, site, bodies: dict, paths: list) -> dict | None:

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 from slugify import slugify
 
-from site_builder import pages  # pages imports this module too: only attributes are used, at call time
-from site_builder.claim_pages import Note, corrections, when
+# Both import this module too, directly or not: only their attributes are used, at call time.
+from site_builder import claim_pages, pages
 from site_builder.views import Link
 
 
@@ -48,11 +48,11 @@ def gather(site) -> dict:
             origin = outlet(found, source.via) if source.via else None
             if publisher is not None:
                 publisher.events.setdefault(event.slug, []).append(
-                    Note(source.title or source.url, source.url, f"Cited{f', relaying {source.via}' if source.via else ''}:"))
+                    claim_pages.Note(source.title or source.url, source.url, f"Cited{f', relaying {source.via}' if source.via else ''}:"))
                 publisher.cited[event.slug] = None
             if origin is not None:
                 origin.events.setdefault(event.slug, []).append(
-                    Note(source.title or source.url, source.url, f"Relayed by {source.publisher}:"))
+                    claim_pages.Note(source.title or source.url, source.url, f"Relayed by {source.publisher}:"))
             if publisher is not None and origin is not None:
                 publisher.relays[origin.name] = publisher.relays.get(origin.name, 0) + 1
                 origin.relayed_by[publisher.name] = origin.relayed_by.get(publisher.name, 0) + 1
@@ -99,6 +99,7 @@ def corrections_page(site, cards):
     """corrections/index.html: every event updated or corrected, most recently changed first."""
     changed = [e for e in site.events if e.last_change is not None]
     changed.sort(key=lambda e: (e.last_change.start, e.last_change.last, e.sort_key), reverse=True)
-    notes = {e.slug: ([Note("", "", "Updated", when(e.updated))] if e.updated else []) + corrections(e) for e in changed}
+    notes = {e.slug: ([claim_pages.Note("", "", "Updated", claim_pages.when(e.updated))] if e.updated else [])
+             + claim_pages.corrections(e) for e in changed}
     return pages.ready("corrections/index.html", "corrections.html", {
         "page_title": "Corrections", "cards": [cards[e.slug] for e in changed], "notes": notes})

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
@@ -383,3 +385,11 @@ def test_a_written_summary_is_the_lede_and_one_taken_from_the_body_is_not_shown_
     assert 'class="lede"' not in taken and taken.count("<p>Only its first paragraph.</p>") == 1
     assert '<meta name="description" content="Only its first paragraph.">' in taken  # previews still get it
     assert "Only its first paragraph." in scratch.read("index.html")  # and so does the list item
+
+
+@pytest.mark.parametrize("module", sorted(p.stem for p in (Path(__file__).resolve().parent.parent / "site_builder").glob("*.py")
+                                           if p.stem != "__main__"))
+def test_every_module_can_be_imported_first(module):
+    """The planning modules import each other: none may need another one complete while it loads."""
+    done = subprocess.run([sys.executable, "-c", f"import site_builder.{module}"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
