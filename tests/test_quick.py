@@ -4,6 +4,7 @@ the same bytes as a plain build; any other change runs the full build."""
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import sys
 from dataclasses import dataclass, replace
@@ -336,3 +337,22 @@ def test_a_change_to_card_text_reaches_only_pages_noted_as_showing_the_event(whi
         changed = {path for path, mark in marks.items() if after[path] != mark}
         assert f"events/{slug}/index.html" in changed and "events.json" in changed
         assert changed <= {path for path, names in read.items() if slug in names} | set(readers.get(slug, ())), slug
+
+
+def test_random_edits_in_a_row_give_the_bytes_of_a_plain_build(site, tmp_path, monkeypatch):
+    """Titles, statuses, first and last paragraphs and dates of random events, one or two per build."""
+    rng = random.Random(7)
+    files = event_files(site)
+    edits = [lambda p: retitle(site, files.index(p), f"T{rng.randrange(99)}"),
+             lambda p: set_field(site, "status", rng.choice(["confirmed", "reported", "denied"]), files.index(p))
+             if "status:" in p.read_text() else append(p, "No status to change."),
+             lambda p: rewrite_first_paragraph(site, files.index(p)),
+             lambda p: append(p, f"Closing line {rng.randrange(99)}."),
+             lambda p: set_field(site, "date", f"2001-0{rng.randrange(1, 9)}-1{rng.randrange(10)}", files.index(p))]
+    quick_builds = 0
+    for _ in range(12):
+        for path in rng.sample(files, rng.choice([1, 1, 2])):
+            rng.choice(edits)(path)
+        quick_builds += quickly(build(site))
+        assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
+    assert quick_builds >= 6  # most of them are card or text edits
