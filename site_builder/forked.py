@@ -131,8 +131,8 @@ def share(files: dict, state_dir: Path | None) -> "Helper | None":
     return adopt(helper, files)
 
 
-# Below this weight (in event pages, as weight() counts) in_two works in one process: a fork and a
-# second plan cost about as much as making a few hundred event pages.
+# Below this weight (in event pages, as weight() counts) in_two works in one process: the fork, and the
+# list items that both processes then make, cost about as much as a few hundred event pages.
 MIN_SPLIT_WEIGHT = 1000
 
 
