@@ -33,7 +33,6 @@ from site_builder.memo import (StoredBodies, body_keys, file_digest, head_digest
 from site_builder.model import Actor, Event
 from site_builder.patch import patched
 from site_builder.preview import converted_body
-from site_builder.views import make_card
 
 # The fields an edit may change and move the event in no list, count or warning: what its card and
 # page show of it (pages read them only from its card, model and body, which fingerprinting notes).
@@ -373,28 +372,23 @@ def make_pages(site_dir: Path, store, site, bodies: dict, paths: list) -> dict |
 
 def cards_before(site, bodies: dict, slugs: list) -> dict:
     """slug -> (model, card) of each event named, as the site and bodies hold them."""
-    url = pages.Urls(site.settings)
-    return {slug: (event := site.by_slug[slug], make_card(event, site, url, event.summary or bodies[slug].first_paragraph))
-            for slug in slugs}
+    cards = pages.Cards(site, bodies, pages.Urls(site.settings))
+    return {slug: (site.by_slug[slug], cards[slug]) for slug in slugs}
 
 
 def make_listed(site_dir: Path, store, site, bodies: dict, firsts: dict, paths: list, before: dict, held) -> dict | None:
     """path -> bytes of each page named: an export patched (patch.py) from the bytes `held(path)`
-    gives, else planned (only the pages named, and the cards they show, from `firsts`) and rendered
-    (in two processes when there is enough to do); None if a page is not planned or fails to render.
-    `before`: the edited events' (model, card) before the edit."""
+    gives, else planned (only the pages named, and the cards they show, from `firsts`) and rendered;
+    None if a page is not planned or fails to render. `before`: the edited events' (model, card)
+    before the edit."""
     url = pages.Urls(site.settings)
     cards = pages.Cards(site, bodies, url, firsts)
     made = {path: data for path in paths if (data := patched(path, held(path), site, cards, before, url)) is not None}
     planned = pages.plan(site, bodies, {path for path in paths if path not in made}, firsts)
-    recipes = list(planned.recipes)
-    if len(recipes) + len(made) != len(paths):
+    if len(planned.recipes) + len(made) != len(paths):
         return None
-    env = render.environment(site_dir, store=store) if recipes else None
-    results = forked.in_two(recipes, [forked.weight(r) for r in recipes], lambda some: [rendered(env, planned.common, r) for r in some])
-    if any(isinstance(data, Problem) for data in results):
-        return None
-    return {**made, **{recipe.path: data for recipe, data in zip(recipes, results)}}
+    rest = render_recipes(site_dir, store, planned.common, list(planned.recipes))
+    return None if rest is None else {**made, **rest}
 
 
 def rendered(env, common: dict, recipe) -> bytes | Problem:
@@ -404,7 +398,10 @@ def rendered(env, common: dict, recipe) -> bytes | Problem:
 
 
 def render_recipes(site_dir: Path, store, common: dict, recipes: list) -> dict | None:
-    """path -> bytes of each recipe's page; None if one fails to render (the full build reports it)."""
+    """path -> bytes of each recipe's page, in two processes when there is enough to do (forked.in_two);
+    None if one fails to render (the full build reports it)."""
     env = render.environment(site_dir, store=store) if recipes else None
-    made = {recipe.path: rendered(env, common, recipe) for recipe in recipes}
-    return None if any(isinstance(data, Problem) for data in made.values()) else made
+    results = forked.in_two(recipes, [forked.weight(r) for r in recipes], lambda some: [rendered(env, common, r) for r in some])
+    if any(isinstance(data, Problem) for data in results):
+        return None
+    return {recipe.path: data for recipe, data in zip(recipes, results)}
