@@ -63,7 +63,7 @@ def test_a_template_error_in_a_helper_page_fails_the_build_and_output_stays(tmp_
     site = corpus.write_site(tmp_path / "site", 30, seed=11, actors=6, tags=3)
     build(site)
     before = tree(site / "output")
-    monkeypatch.setattr(forked, "helper_share", lambda recipes: {r.path for r in recipes if r.path.startswith("events/")})
+    monkeypatch.setattr(forked, "helper_share", lambda recipes, share: {r.path for r in recipes if r.path.startswith("events/")})
     (site / "templates").mkdir()
     (site / "templates" / "event.html").write_text('{% extends "base.html" %}{% block main %}{{ 1 // 0 }}{% endblock %}\n')
     with pytest.raises(ContentError) as error:
@@ -129,17 +129,18 @@ def recipe(path: str, items: int = 0) -> pages.Recipe:
     return pages.Recipe(path, pages.text_page, (Many(range(items)),) if items else ())
 
 
-def test_the_helper_takes_whole_listing_folders_and_about_half_the_work():
+@pytest.mark.parametrize("wanted", [forked.HELPER_SHARE, forked.COLD_HELPER_SHARE])
+def test_the_helper_takes_whole_listing_folders_and_its_share_of_the_work(wanted):
     recipes = [recipe(f"events/e{i}/index.html") for i in range(100)]
     recipes += [recipe(f"actors/a{i}/index.html", items=50) for i in range(10)]  # 10 × (1 + 50 × 0.18) = 100
     recipes += [recipe(f"tags/t{i}/index.html", items=5) for i in range(5)]
     recipes += [recipe("index.html", items=10)]
-    share = forked.helper_share(recipes)
+    share = forked.helper_share(recipes, wanted)
     for folder in ("actors", "tags"):  # pages that list events: all or none, so list items are reused
         assert len({r.path in share for r in recipes if r.path.startswith(folder + "/")}) == 1
     helper = sum(forked.weight(r) for r in recipes if r.path in share)
     total = sum(forked.weight(r) for r in recipes)
-    assert total * forked.HELPER_SHARE - 1 <= helper <= total * forked.HELPER_SHARE  # event pages fill the room left
+    assert total * wanted - 1 <= helper <= total * wanted  # event pages fill the room left
     assert 0 < sum(r.path in share for r in recipes if r.path.startswith("events/")) < 100
 
 
@@ -147,7 +148,7 @@ def test_pages_the_early_helper_did_not_make_are_made_here(tmp_path, monkeypatch
     site = corpus.write_site(tmp_path / "site", 40, seed=13, actors=8, tags=3)
     parent = os.getpid()
 
-    def disagreeing_share(recipes):  # the helper takes events/, this process expects it to have made tags/
+    def disagreeing_share(recipes, share):  # the helper takes events/, this process expects it to have made tags/
         folder = "events/" if os.getpid() != parent else "tags/"
         return {r.path for r in recipes if r.path.startswith(folder)}
     monkeypatch.setattr(forked, "helper_share", disagreeing_share)
