@@ -6,6 +6,7 @@ import traceback
 from pathlib import Path
 
 import jinja2
+import markupsafe
 from jinja2.loaders import split_template_path
 
 from site_builder.errors import ContentError, Problem
@@ -56,6 +57,36 @@ class SealedBytecode(jinja2.BytecodeCache):
         self.store.save(f"jinja-{bucket.key}", bucket.bytecode_to_string())
 
 
+try:
+    from markupsafe._speedups import _escape_inner  # the C half of markupsafe.escape
+except ImportError:  # pragma: no cover - a markupsafe without it
+    _escape_inner = None
+
+
+def quick_escape(value) -> markupsafe.Markup:
+    """markupsafe.escape, in a third of the time for the values pages print most (2.2 million at
+    10,000 events): text, Markup and whole numbers skip its checks and Markup's constructor."""
+    kind = type(value)
+    if kind is str and _escape_inner is not None:
+        return str.__new__(markupsafe.Markup, _escape_inner(value))
+    if kind is markupsafe.Markup:  # Markup is immutable: escaping gives an equal copy
+        return value
+    if kind is int:
+        return str.__new__(markupsafe.Markup, int.__repr__(value))
+    return markupsafe.escape(value)
+
+
+class Template(jinja2.Template):
+    """A template whose `{{ value }}` escapes with quick_escape (Jinja's compiled code looks `escape` up
+    in the template's namespace)."""
+
+    @classmethod
+    def _from_namespace(cls, environment, namespace, globals):
+        if namespace.get("escape") is markupsafe.escape:
+            namespace["escape"] = quick_escape
+        return super()._from_namespace(environment, namespace, globals)
+
+
 def environment(site_dir: Path, serve_values: dict | None = None, store=None) -> jinja2.Environment:
     """A Jinja environment that looks in SITE/templates, then the default theme (compiled templates
     kept in `store`, if given)."""
@@ -74,6 +105,7 @@ def environment(site_dir: Path, serve_values: dict | None = None, store=None) ->
         auto_reload=False,  # templates do not change during a build; serve makes a new environment when they do
         bytecode_cache=SealedBytecode(store) if store is not None else None,
     )
+    env.template_class = Template
     env.globals.update(SERVE_DEFAULTS, **(serve_values or {}))
     env.globals["remembered"] = remembered_calls({})
     return env

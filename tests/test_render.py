@@ -7,6 +7,9 @@ import sys
 from pathlib import Path
 
 import jinja2
+import markupsafe
+from hypothesis import given
+from hypothesis import strategies as st
 
 from site_builder import cache, render
 from site_builder.build import build
@@ -60,3 +63,27 @@ def test_no_page_leaves_its_context_in_a_reference_cycle(tmp_path):
         gc.garbage.clear()
     assert result.pages > 60
     assert contexts < 5 and macros < 40  # the imported macro modules, once per build; never one per page
+
+
+class Shown:
+    """A value with its own HTML, as templates may print."""
+
+    def __html__(self):
+        return "<b>shown</b>"
+
+
+@given(st.text() | st.integers() | st.booleans() | st.floats(allow_nan=False) | st.none()
+       | st.text().map(markupsafe.Markup) | st.just(Shown()) | st.just(jinja2.Undefined()))
+def test_quick_escape_gives_what_markupsafe_gives(value):
+    quick = render.quick_escape(value)
+    assert type(quick) is markupsafe.Markup
+    assert quick == markupsafe.escape(value)
+
+
+def test_templates_print_through_quick_escape(scratch):
+    scratch.write("templates/page.html", '{% from "_macros.html" import status %}{{ text }} {{ safe }} {{ n }} {{ -n }}')
+    env = render.environment(scratch.root)
+    page = env.get_template("page.html")
+    assert page.root_render_func.__globals__["escape"] is render.quick_escape
+    assert env.get_template("_macros.html").root_render_func.__globals__["escape"] is render.quick_escape
+    assert page.render(text="<a & 'b'>", safe=markupsafe.Markup("<i>x</i>"), n=7) == "&lt;a &amp; &#39;b&#39;&gt; <i>x</i> 7 -7"
