@@ -78,13 +78,15 @@ def quick_escape(value) -> markupsafe.Markup:
 
 class Template(jinja2.Template):
     """A template whose `{{ value }}` escapes with quick_escape (Jinja's compiled code looks `escape` up
-    in the template's namespace)."""
+    in the template's namespace), and whose globals are a copy of the environment's, made when it is
+    loaded: Jinja chains them to the environment's, and each render and each `{% from %}` then walks
+    the chain (8 % of rendering every page at 10,000 events). environment() sets every global first."""
 
     @classmethod
     def _from_namespace(cls, environment, namespace, globals):
         if namespace.get("escape") is markupsafe.escape:
             namespace["escape"] = quick_escape
-        return super()._from_namespace(environment, namespace, globals)
+        return super()._from_namespace(environment, namespace, dict(globals))
 
 
 def environment(site_dir: Path, serve_values: dict | None = None, store=None) -> jinja2.Environment:

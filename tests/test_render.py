@@ -86,4 +86,5 @@ def test_templates_print_through_quick_escape(scratch):
     page = env.get_template("page.html")
     assert page.root_render_func.__globals__["escape"] is render.quick_escape
     assert env.get_template("_macros.html").root_render_func.__globals__["escape"] is render.quick_escape
+    assert type(page.globals) is dict and page.globals["remembered"] is env.globals["remembered"]
     assert page.render(text="<a & 'b'>", safe=markupsafe.Markup("<i>x</i>"), n=7) == "&lt;a &amp; &#39;b&#39;&gt; <i>x</i> 7 -7"
