@@ -192,15 +192,15 @@ def real_path(path) -> str:
         os.close(handle)
 
 
-def load_file(site, site_label, path, rule):
-    """Read one content file and check its front matter against `rule`.
+def load_file(site, site_label, path, rule, data: bytes | None = None):
+    """Read one content file (or take its bytes, `data`) and check its front matter against `rule`.
 
     Returns (display, doc, values, lines, problems); `lines` maps each field path
     (`actors[2].name`) to the line it stands on."""
     display = label(site_label, path.relative_to(site).as_posix())
     if not inside(site, path):
         return display, None, None, {}, [Problem(display, 1, "file", "is a link to a file outside the site (copy it in instead)")]
-    doc, problems = read_document(path, display)
+    doc, problems = read_document(path, display, data=data)
     if doc is None:
         return display, None, None, {}, problems
     checker = Checker(display)
@@ -239,9 +239,9 @@ def build_event(path: Path, display: str, doc, values: dict, lines: dict) -> mod
     )
 
 
-def load_event(site, site_label, path):
-    """Load and check one event file; return (event or None, problems)."""
-    display, doc, values, lines, problems = load_file(site, site_label, path, EVENT)
+def load_event(site, site_label, path, data: bytes | None = None):
+    """Load and check one event file (its bytes `data`, if the caller has read them); return (event or None, problems)."""
+    display, doc, values, lines, problems = load_file(site, site_label, path, EVENT, data)
     if doc is None or problems:
         return None, problems
     event = build_event(path, display, doc, values, lines)
@@ -280,9 +280,9 @@ def load_claim(site, site_label, path):
                        lines=model.LineMap.of(lines)), []
 
 
-def load_actor(site, site_label, path):
-    """Load and check one actor file; return (actor or None, problems)."""
-    display, doc, values, lines, problems = load_file(site, site_label, path, ACTOR)
+def load_actor(site, site_label, path, data: bytes | None = None):
+    """Load and check one actor file (its bytes `data`, if the caller has read them); return (actor or None, problems)."""
+    display, doc, values, lines, problems = load_file(site, site_label, path, ACTOR, data)
     if doc is None or problems:
         return None, problems
     costly = body_problem(doc.body)

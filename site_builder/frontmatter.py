@@ -72,10 +72,11 @@ class _Refused(Exception):
         self.line, self.message, self.field = line, message, field
 
 
-def read_text(path, display: str) -> tuple[str | None, list[Problem]]:
-    """Read a UTF-8 file (BOM and CRLF accepted) or explain why it cannot be read."""
+def read_text(path, display: str, data: bytes | None = None) -> tuple[str | None, list[Problem]]:
+    """Read a UTF-8 file (BOM and CRLF accepted), or take its bytes as read by the caller (at most
+    MAX_FILE_BYTES + 1 of them), or explain why it cannot be read."""
     try:
-        data = read_at_most(path, MAX_FILE_BYTES)
+        data = read_at_most(path, MAX_FILE_BYTES) if data is None else data
     except OSError as error:
         return None, [Problem(display, 1, "file", f"cannot be read: {error.strerror}")]
     if len(data) > MAX_FILE_BYTES:
@@ -299,9 +300,9 @@ class _Converter:
         return result
 
 
-def read_document(path, display: str, required: bool = True):
-    """Read a content file into a Document, or return its problems."""
-    text, problems = read_text(path, display)
+def read_document(path, display: str, required: bool = True, data: bytes | None = None):
+    """Read a content file (or take its bytes, `data`) into a Document, or return its problems."""
+    text, problems = read_text(path, display, data)
     if problems:
         return None, problems
     parts, problems = split_front_matter(text, display, required)

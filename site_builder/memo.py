@@ -162,8 +162,8 @@ def _parse(shared, paths):
     results = []
     for path in paths:
         found = {}
-        data = read_bytes(path, found, "")  # before the loader reads: a later change then shows as a digest mismatch
-        model, problems = loader(site, site_label, path)
+        data = read_bytes(path, found, "")  # the stat before the bytes: a later change then shows as a digest mismatch
+        model, problems = loader(site, site_label, path, data)  # the bytes digested are the bytes parsed
         start = body_start(data, model) if data is not None and getattr(model, "body", "") else None
         results.append((model, problems, start, head_digest(model), None if data is None else file_digest(data),
                         found.get("")))

@@ -9,7 +9,7 @@ import sys
 import threading
 from pathlib import Path
 
-from site_builder import cache, memo
+from site_builder import cache, content, frontmatter, memo
 from site_builder.build import build
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
@@ -111,3 +111,18 @@ def test_read_bytes_refuses_what_is_not_a_regular_file(tmp_path):
     small = tmp_path / "small.md"
     small.write_bytes(b"---\ntitle: x\n---\nbody\n")
     assert memo.read_bytes(small) == small.read_bytes()
+
+
+def test_a_parsed_file_is_read_once_and_its_digest_is_of_the_bytes_parsed(tmp_path, monkeypatch):
+    site = corpus.write_site(tmp_path / "site", 30, seed=11, actors=6, tags=3)
+    opened = []
+    original = memo.read_at_most
+    for module in (memo, frontmatter):
+        monkeypatch.setattr(module, "read_at_most", lambda path, limit: opened.append(Path(path).name) or original(path, limit))
+    m = memo.Memo()
+    paths = sorted((site / "content" / "events").rglob("*.md"))
+    results = memo.parse_files(m, content.load_event, site, "s", paths, lambda p: p.name)
+    assert sorted(opened) == sorted(p.name for p in paths)  # one read each
+    assert all(model is not None for model, _ in results)
+    for path in paths:
+        assert m.files[path.name][0] == memo.file_digest(path.read_bytes())
