@@ -244,6 +244,7 @@ class Helper:
         self.stream = None  # this process's PageStream, which makes what the helper did not
         self.pid, self.pipe, self.digests = 0, None, None
         self.places: dict[str, str] = {}  # path -> where a page was moved from the staging folder
+        self.folders: set[str] = set()  # in the staging folder, made by _write
         self.after, self.after_result = after, None  # run in the helper once its pages are made; what it gave
         self.share = share  # of the weighed pages (helper_share)
 
@@ -287,7 +288,7 @@ class Helper:
     def _write(self, path: str, data: bytes) -> None:
         spare.inside_tree(path)
         target = os.path.join(self.folder, path)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
+        spare.make_folder(os.path.dirname(target), self.folders)
         with open(target, "xb") as handle:
             handle.write(data)
 

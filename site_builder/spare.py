@@ -121,14 +121,42 @@ def inside_tree(relative: str) -> None:
         raise ValueError(f"refusing to write outside the output folder: {relative!r}")
 
 
-def replace_file(path: str, data: bytes | None = None, link_from: str | None = None, move_from: str | None = None) -> None:
-    """Put new bytes (or a hard link, or a file moved) at path without touching the inode that was there."""
+def replace_file(path: str, data: bytes | None = None, link_from: str | None = None, move_from: str | None = None,
+                 folders: set | None = None) -> None:
+    """Put new bytes (or a hard link, or a file moved) at path without touching the inode that was there.
+    With `folders` (the folders known to exist, added to), the caller knows nothing is at path: no
+    unlink is tried and each folder is made once (a cold build puts 10,000 files in 10,000 new folders)."""
+    if folders is not None:
+        try:
+            make_folder(os.path.dirname(path), folders)
+            return put_file(path, data, link_from, move_from)
+        except OSError:  # something is there after all
+            pass
     try:
         os.unlink(path)
     except FileNotFoundError:
         os.makedirs(os.path.dirname(path), exist_ok=True)
     except IsADirectoryError:
         shutil.rmtree(path)
+    put_file(path, data, link_from, move_from)
+
+
+def make_folder(folder: str, made: set) -> None:
+    """os.makedirs(folder, exist_ok=True), trying no folder of `made` again; the folders made or found are added to it."""
+    if folder in made:
+        return
+    try:
+        os.mkdir(folder)
+    except FileNotFoundError:
+        make_folder(os.path.dirname(folder), made)
+        os.mkdir(folder)
+    except FileExistsError:
+        pass
+    made.add(folder)
+
+
+def put_file(path: str, data: bytes | None, link_from: str | None, move_from: str | None) -> None:
+    """Put bytes (or a hard link, or a file moved) where nothing is."""
     if link_from is not None:
         os.link(link_from, path)
     elif move_from is not None:
@@ -172,6 +200,7 @@ def update_spare(spare: Path, output: Path, files: dict, manifests: dict) -> dic
     old_out, old_spare, new = manifests.get("output", {}), manifests.get("spare", {}), {}
     root, out_root = os.fspath(spare) + os.sep, os.fspath(output) + os.sep
     found, _ = prune(root, "", files)
+    folders: set = set()
     # Staged files last: another process is still making them while this one makes the rest.
     for relative in sorted(files, key=lambda rel: (isinstance(files[rel], Staged), rel)):
         data, staged = files[relative], None
@@ -191,13 +220,14 @@ def update_spare(spare: Path, output: Path, files: dict, manifests: dict) -> dic
             inside_tree(relative)
             if not made and not trusted(old_out, out_root, relative, digest):
                 raise LookupError(relative)  # the caller must render it after all
+            known = None if key else folders  # nothing is at a path the walk found no file at
             if not made or in_output:
-                replace_file(root + relative, link_from=out_root + relative)
+                replace_file(root + relative, link_from=out_root + relative, folders=known)
             elif staged is not None:  # moved, not linked: the staging folder is then left with nothing to delete
-                replace_file(root + relative, move_from=staged)
+                replace_file(root + relative, move_from=staged, folders=known)
                 data.source.moved(relative, root + relative)
             else:
-                replace_file(root + relative, payload)
+                replace_file(root + relative, payload, folders=known)
             key = stat_key(root + relative)
         new[relative] = [digest, *key]
     return new

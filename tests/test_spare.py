@@ -172,3 +172,18 @@ def test_held_gives_only_bytes_the_manifest_vouches_for(tmp_path):
     assert tree.held("a.json") == b"[1]" and tree.held("missing.json") is None
     (tmp_path / "output" / "b.json").write_text("[3]")  # changed behind the manifest's back
     assert tree.held("b.json") is None
+
+
+def test_replace_file_told_nothing_is_there_still_replaces_what_is(tmp_path):
+    root = str(tmp_path)
+    folders: set = set()
+    spare.replace_file(f"{root}/a/b/new.html", b"new", folders=folders)  # folders made, each once
+    assert (tmp_path / "a/b/new.html").read_bytes() == b"new" and f"{root}/a/b" in folders and f"{root}/a" in folders
+    (tmp_path / "a/b/file.html").write_bytes(b"old")
+    (tmp_path / "a/b/dir.html").mkdir()
+    (tmp_path / "a/b/dir.html/inside").write_bytes(b"x")
+    spare.replace_file(f"{root}/a/b/file.html", b"one", folders=folders)
+    spare.replace_file(f"{root}/a/b/dir.html", b"two", folders=folders)
+    (tmp_path / "moved").write_bytes(b"three")
+    spare.replace_file(f"{root}/a/b/new.html", move_from=f"{root}/moved", folders=folders)
+    assert [(tmp_path / f"a/b/{name}").read_bytes() for name in ("file.html", "dir.html", "new.html")] == [b"one", b"two", b"three"]
