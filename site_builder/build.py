@@ -202,6 +202,11 @@ class PageStream:
         if self.problems:
             raise ContentError(list(self.problems.values()))
 
+    def release(self) -> None:
+        """Let go of the pages' recipes and the list items rendering kept (a helper done with its share)."""
+        self.recipes = {}
+        self.env.globals["remembered"].forget()
+
 
 # Values many pages are made from, each digested once per build (of an event, only what pages read).
 SHARED = {views.Card: None, Body: None, Event: pages.event_essence, Actor: None, PartialDate: None}

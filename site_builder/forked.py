@@ -273,9 +273,12 @@ class Helper:
         try:
             stream, paths = work()
             digests = {path: self._make(stream, path) for path in paths}
+            problems = list(stream.problems.values())
+            stream.release()  # before `after`, while the first process is at its peak
+            release_free_memory()
             extra = self.after() if self.after is not None else None
             with os.fdopen(pipe, "wb") as out:
-                out.write(pickle.dumps((digests, list(stream.problems.values()), extra), protocol=5))
+                out.write(pickle.dumps((digests, problems, extra), protocol=5))
             code = 0
         finally:
             os._exit(code)  # skip the parent's atexit handlers and buffered output
