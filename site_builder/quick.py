@@ -17,7 +17,6 @@ without a snapshot.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import pickle
@@ -274,8 +273,7 @@ def looked_again(site_dir: Path, site_label: str, store, snapshot: Snapshot, pat
 
 def frame_digest(model: Event) -> str:
     """A digest of an event without its CARD_FIELDS (its line numbers kept: warnings cite them)."""
-    frame = replace(model, **dict.fromkeys(CARD_FIELDS, ""))
-    return hashlib.blake2b(pickle.dumps(frame, protocol=5), digest_size=16).hexdigest()
+    return head_digest(replace(model, **dict.fromkeys(CARD_FIELDS, "")))
 
 
 def make_edit(site, bodies: dict, path: str, slug: str, model, head: str, changed_head: bool) -> Edit | None:
