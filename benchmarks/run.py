@@ -129,7 +129,7 @@ def restatus(site: Path, events: int, round_: int) -> str:
 
 def redate(site: Path, events: int, round_: int) -> str:
     """Move one event (a different one each round) to another day of its month: it moves in every list
-    that shows it, so the quick path does not take it; return its slug."""
+    that shows it (the quick path's date edit, moves.py); return its slug."""
     return set_line(site, events, round_ * 3001 + 211, "date: ",
                     lambda value: value[:8] + ("15" if value[8:] != "15" else "16") if len(value) == 10 else None)
 

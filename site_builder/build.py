@@ -13,13 +13,13 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from site_builder import __version__, cache, content, forked, index, output, pages, quick, render, schema, spare, views, workers
-from site_builder.bodies import Body, link_line, link_rules
+from site_builder import __version__, cache, content, forked, index, output, pages, quick, render, schema, spare, workers
+from site_builder.bodies import link_line, link_rules
 from site_builder.errors import ContentError, Problem, UsageError, fail_if_errors
 from site_builder.memo import PARTS as memo_parts, Memo, add_bodies, forget_missing, parse_files, render_texts, with_field
-from site_builder.dates import PartialDate
 from site_builder.fingerprints import Fingerprints
-from site_builder.model import Actor, Event
+from site_builder.pages import SHARED, WATCHED
+from site_builder.model import Event
 
 
 @dataclass(frozen=True)
@@ -206,15 +206,6 @@ class PageStream:
         """Let go of the pages' recipes and the list items rendering kept (a helper done with its share)."""
         self.recipes = {}
         self.env.globals["remembered"].forget()
-
-
-# Values many pages are made from, each digested once per build (of an event, only what pages read).
-SHARED = {views.Card: None, Body: None, Event: pages.event_essence, Actor: None, PartialDate: None}
-
-
-# What the quick path needs to know each page reads: bodies (by id: events may share one), and which
-# events' cards or models (by slug).
-WATCHED = {Body: None, views.Card: "slug", Event: "slug"}
 
 
 def stored_digests(memo: Memo) -> dict:

@@ -69,15 +69,31 @@ class Site:
 
 
 def with_events(site: Site, events: dict) -> Site:
-    """The site with events' models replaced by others of the same slugs, dates and links (slug ->
-    Event: the quick path's card edits). Every other part of the index names events by slug."""
+    """The site with events' models replaced by others of the same slugs, actors, tags, links and
+    stances (slug -> Event: the quick path's edits); where one moved in the chronology, every order
+    made from it follows. Every other part of the index names events by slug."""
     if not events:
         return site
 
     def swap(one: Event) -> Event:
         return events.get(one.slug, one)
-    return replace(site, content=replace(site.content, events=tuple(map(swap, site.content.events))),
-                   events=tuple(map(swap, site.events)), by_slug={**site.by_slug, **events})
+    moved = any(event.sort_key != site.by_slug[slug].sort_key for slug, event in events.items())
+    ordered = tuple(map(swap, site.events))
+    if moved:
+        ordered = tuple(sorted(ordered, key=lambda e: e.sort_key))
+    edited = replace(site, content=replace(site.content, events=ordered if moved else tuple(map(swap, site.content.events))),
+                     events=ordered, by_slug={**site.by_slug, **events})
+    return reordered(edited) if moved else edited
+
+
+def reordered(site: Site) -> Site:
+    """The site with the event lists of its actors, tags and related events in its chronology's order
+    again (the members of each are as they were)."""
+    position = site.positions
+    by_position = position.__getitem__
+    tags = {slug: replace(tag, events=tuple(sorted(tag.events, key=by_position))) for slug, tag in site.tags.items()}
+    return replace(site, actor_events={slug: tuple(sorted(slugs, key=by_position)) for slug, slugs in site.actor_events.items()},
+                   tags=tags, related={slug: tuple(sorted(site.related[slug], key=by_position)) for slug in position})
 
 
 def actor_names(actors) -> tuple[dict, list[Problem]]:

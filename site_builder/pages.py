@@ -13,7 +13,11 @@ from dataclasses import dataclass
 from typing import Callable
 
 from site_builder import claim_pages, exports, source_pages
+from site_builder.bodies import Body
+from site_builder.dates import PartialDate
 from site_builder.fingerprints import Many
+from site_builder.model import Actor, Event
+from site_builder import views
 from site_builder.views import (Link, STATUS_NOTES, axis_of_counts, describe_date, event_jsonld, group_by_year, make_card,
                                 month_anchor, month_counts, overview_axis)
 
@@ -50,6 +54,14 @@ def event_essence(event) -> dict:
     """What pages can be made from in an event: all but its Markdown and where it was read from
     (so that a change to a body changes only the pages that show the body)."""
     return {k: v for k, v in vars(event).items() if k not in UNREAD_EVENT_FIELDS}
+
+
+# Values many pages are made from, each digested once per build (of an event, only what pages read).
+SHARED = {views.Card: None, Body: None, Event: event_essence, Actor: None, PartialDate: None}
+
+# What the quick path needs to know each page reads: bodies (by id: events may share one), and which
+# events' cards or models (by slug).
+WATCHED = {Body: None, views.Card: "slug", Event: "slug"}
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,12 @@
-"""A build's quick path: after edits that move an event in no list, remake only the pages that show it.
+"""A build's quick path: after edits that take an event into or out of no list, remake only the pages that show it.
 
 Writers mostly edit the text of events. When every change since the last build is to an event's
 body, title, summary, location or status (to one that other events have too), every list's
 members and order, every count, link and warning is as it was: only the pages that show that event
 can change. After an edit to its body past the first paragraph, those are the event's own page
 and the Atom feeds that carry its text; after an edit to what its card shows (title, summary,
-status, first paragraph), also every list, export and neighbouring page that shows the card.
+status, first paragraph), also every list, export and neighbouring page that shows the card; after
+an edit to its dates, which moves it within its lists, also the pages moves.py names.
 A full build leaves a Snapshot of what it was made from: the site model without its bodies, the
 stat and digest of every input file, and which pages read each event's body, card or model (noted
 while fingerprinting, so no page kind is missed). The next build looks at every input's stat, and
@@ -24,7 +25,7 @@ import secrets
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from site_builder import claim_pages, content, exports, forked, index, pages, render
+from site_builder import claim_pages, content, exports, forked, index, moves, pages, render
 from site_builder.bodies import Body, unlinked_drafts
 from site_builder.errors import Problem
 from site_builder.memo import (StoredBodies, body_keys, file_digest, head_digest, read_bytes, saved_file, stat_key,
@@ -75,6 +76,8 @@ class Since:
     events: dict = field(default_factory=dict)
     models: dict = field(default_factory=dict)
     firsts: dict = field(default_factory=dict)
+    shown: dict = field(default_factory=dict)  # what Snapshot.shown holds for the pages moves remade
+    readers: dict = field(default_factory=dict)  # what Snapshot.readers holds for the events whose readers moves changed
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,8 @@ class Remade:
     heads: dict = field(default_factory=dict)  # site path -> (slug, head digest) of each edited event
     models: dict = field(default_factory=dict)  # slug -> model of each event whose front matter changed
     firsts: dict = field(default_factory=dict)  # slug -> first paragraph of each edited event's body
+    shown: dict = field(default_factory=dict)  # after a move: page path -> what each page remade shows now
+    readers: dict = field(default_factory=dict)  # after a move: slug -> the pages that read its body now
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,7 @@ class Edit:
     key: str  # the key of its Body in the memo
     model: Event | None  # its new model (without its Markdown) when its front matter changed
     listed: bool  # whether its card may show the change: every list that shows it is remade
+    moved: bool = False  # whether its date may have changed (moves.py)
 
 
 def scan_content(site: Path) -> dict:
@@ -209,7 +215,8 @@ def load(store) -> Snapshot | None:
         if isinstance(since, Since) and since.token == snapshot.token:
             snapshot = replace(snapshot, inputs={**snapshot.inputs, **since.inputs}, keys={**snapshot.keys, **since.keys},
                                manifest=since.manifest, events={**snapshot.events, **since.events}, models=since.models,
-                               firsts={**snapshot.firsts, **since.firsts})
+                               firsts={**snapshot.firsts, **since.firsts}, shown={**snapshot.shown, **since.shown},
+                               readers={**snapshot.readers, **since.readers})
         return replace(snapshot) if isinstance(snapshot, Snapshot) else None
     except (AttributeError, TypeError):  # one pickled by a development version with other fields
         return None
@@ -228,7 +235,8 @@ def note(store, snapshot: Snapshot, remade: Remade, manifest: tuple | None) -> N
         since = Since(snapshot.token, {}, {}, None)
     store.save("snapshot-since", Since(snapshot.token, {**since.inputs, **remade.inputs}, {**since.keys, **remade.keys}, manifest,
                                        {**since.events, **remade.heads}, {**since.models, **remade.models},
-                                       {**since.firsts, **remade.firsts}))
+                                       {**since.firsts, **remade.firsts}, {**since.shown, **remade.shown},
+                                       {**since.readers, **remade.readers}))
 
 
 def changes(site: Path, snapshot: Snapshot, now: int) -> tuple[list, dict] | None:
@@ -252,9 +260,9 @@ def changes(site: Path, snapshot: Snapshot, now: int) -> tuple[list, dict] | Non
 
 
 def looked_again(site_dir: Path, site_label: str, store, snapshot: Snapshot, path: str) -> tuple | None:
-    """(path, slug, the event loaded again, its head digest, whether its front matter changed) when the
-    file at `path` is an event of the snapshot's site, loads without problems and differs at most in
-    CARD_FIELDS; None otherwise. Decided before the snapshot's site is unpickled (0.15 s at 10,000
+    """(path, slug, the event loaded again, its head digest, whether its front matter changed, whether
+    its dates did) when the file at `path` is an event of the snapshot's site, loads without problems
+    and differs at most in CARD_FIELDS and moves.DATE_FIELDS (then taking no stance); None otherwise. Decided before the snapshot's site is unpickled (0.15 s at 10,000
     events), which the full build that follows any other edit does not need."""
     if path not in snapshot.events:
         return None
@@ -263,20 +271,27 @@ def looked_again(site_dir: Path, site_label: str, store, snapshot: Snapshot, pat
     if model is None or problems or model.slug != slug:
         return None
     if (new_head := head_digest(model)) == head:
-        return path, slug, model, new_head, False
+        return path, slug, model, new_head, False, False
     # Compared with the model the full build parsed: its warnings, lists and counts are the snapshot's.
     entry = saved_file(store, f"{site_label}|{path}")
-    if entry is None or entry[2] or not isinstance(entry[1], Event) or frame_digest(entry[1]) != frame_digest(model):
+    if entry is None or entry[2] or not isinstance(entry[1], Event):
         return None
-    return path, slug, model, new_head, True
+    if frame_digest(entry[1]) == frame_digest(model):
+        return path, slug, model, new_head, True, False
+    if not model.claims and frame_digest(entry[1], MOVE_FIELDS) == frame_digest(model, MOVE_FIELDS):
+        return path, slug, model, new_head, True, True
+    return None
 
 
-def frame_digest(model: Event) -> str:
-    """A digest of an event without its CARD_FIELDS (its line numbers kept: warnings cite them)."""
-    return head_digest(replace(model, **dict.fromkeys(CARD_FIELDS, "")))
+MOVE_FIELDS = CARD_FIELDS + moves.DATE_FIELDS
 
 
-def make_edit(site, bodies: dict, path: str, slug: str, model, head: str, changed_head: bool) -> Edit | None:
+def frame_digest(model: Event, fields=CARD_FIELDS) -> str:
+    """A digest of an event without the fields named (its line numbers kept: warnings cite them)."""
+    return head_digest(replace(model, **dict.fromkeys(fields, "")))
+
+
+def make_edit(site, bodies: dict, path: str, slug: str, model, head: str, changed_head: bool, moved: bool) -> Edit | None:
     """The edit of one event, with its body converted; None when a link in it names nothing."""
     body = converted_body(site, model)
     if body is None:
@@ -284,7 +299,7 @@ def make_edit(site, bodies: dict, path: str, slug: str, model, head: str, change
     settings = site.settings
     key = body_keys([model.body], settings.base_path, settings.unsafe_html, unlinked_drafts(site.content.left_out))[0]
     listed = changed_head or (not model.summary and body.first_paragraph != bodies[slug].first_paragraph)
-    return Edit(path, slug, head, body, key, with_field(model, "body", "") if changed_head else None, listed)
+    return Edit(path, slug, head, body, key, with_field(model, "body", "") if changed_head else None, listed, moved)
 
 
 def statuses(site) -> set:
@@ -338,23 +353,37 @@ def remake(site_dir: Path, site_label: str, store, snapshot: Snapshot, now: int,
         for edit in edits:
             bodies[edit.slug] = edit.body
         edited = index.with_events(site, {edit.slug: edit.model for edit in edits if edit.model is not None})
-        if statuses(edited) != statuses(site):
+        moving = [edit.slug for edit in edits if edit.moved]
+        if statuses(edited) != statuses(site) or (moving and not moves.allowed(site, edited, moving, snapshot.warnings)):
             return None
+        paths = sorted({*pages_showing(snapshot, edits), *(moves.moved_pages(site, edited, moving) if moving else ())})
         site = edited
-        paths = pages_showing(snapshot, edits)
+        reads = {} if moving else None
         if before:
             firsts = {**snapshot.firsts, **{edit.slug: edit.body.first_paragraph for edit in edits}}
-            made = make_listed(site_dir, store, site, bodies, firsts, paths, before, held)
+            made = make_listed(site_dir, store, site, bodies, firsts, paths, before, held, reads)
         else:
             made = make_pages(site_dir, store, site, bodies, paths)
     except KeyError:  # a body the memo no longer holds
         return None
     if made is None:
         return None
+    shown, readers = renoted(snapshot, reads, bodies) if reads else ({}, {})
     return Remade(made, snapshot.count, snapshot.warnings, fresh, keys={e.slug: e.key for e in edits},
                   bodies={e.key: e.body for e in edits}, heads={e.path: (e.slug, e.head) for e in edits},
                   models={e.slug: e.model for e in edits if e.model is not None},
-                  firsts={e.slug: e.body.first_paragraph for e in edits})
+                  firsts={e.slug: e.body.first_paragraph for e in edits}, shown=shown, readers=readers)
+
+
+def renoted(snapshot: Snapshot, reads: dict, bodies: dict) -> tuple[dict, dict]:
+    """What the snapshot must hold after pages were remade reading `reads` (moves.noted_reads): page path ->
+    the events whose cards or models each shows, and slug -> the pages that read its body, for every
+    event whose readers changed."""
+    shown = {path: tuple(name for name in names if isinstance(name, str)) for path, names in reads.items()}
+    now = readers_by_slug(bodies, reads)
+    touched = {slug for slug, paths in snapshot.readers.items() if not reads.keys().isdisjoint(paths)} | now.keys()
+    return shown, {slug: tuple(sorted({*(p for p in snapshot.readers.get(slug, ()) if p not in reads), *now.get(slug, ())}))
+                   for slug in touched}
 
 
 def make_pages(site_dir: Path, store, site, bodies: dict, paths: list) -> dict | None:
@@ -374,17 +403,20 @@ def cards_before(site, bodies: dict, slugs: list) -> dict:
     return {slug: (site.by_slug[slug], cards[slug]) for slug in slugs}
 
 
-def make_listed(site_dir: Path, store, site, bodies: dict, firsts: dict, paths: list, before: dict, held) -> dict | None:
+def make_listed(site_dir: Path, store, site, bodies: dict, firsts: dict, paths: list, before: dict, held,
+                reads: dict | None = None) -> dict | None:
     """path -> bytes of each page named: an export patched (patch.py) from the bytes `held(path)`
     gives, else planned (only the pages named, and the cards they show, from `firsts`) and rendered;
     None if a page is not planned or fails to render. `before`: the edited events' (model, card)
-    before the edit."""
+    before the edit. `reads` is given what the pages planned read (moves.noted_reads)."""
     url = pages.Urls(site.settings)
     cards = pages.Cards(site, bodies, url, firsts)
     made = {path: data for path in paths if (data := patched(path, held(path), site, cards, before, url)) is not None}
     planned = pages.plan(site, bodies, {path for path in paths if path not in made}, firsts)
     if len(planned.recipes) + len(made) != len(paths):
         return None
+    if reads is not None:
+        reads.update(moves.noted_reads(planned.recipes))
     rest = render_recipes(site_dir, store, planned.common, list(planned.recipes))
     return None if rest is None else {**made, **rest}
 

@@ -120,7 +120,7 @@ def restatus(site):
     set_field(site, "status", "denied" if "status: denied" not in event_files(site)[5].read_text() else "confirmed")
 
 
-def redate(site):
+def redate_to_a_new_year(site):
     set_field(site, "date", "1990-01-02")
 
 
@@ -162,7 +162,7 @@ def link_to_nowhere(site):
     append(event_files(site)[2], "See [this](event:no-such-event).")
 
 
-@pytest.mark.parametrize("change", [redate, fold_title, add_event, remove_event, edit_actor,
+@pytest.mark.parametrize("change", [redate_to_a_new_year, fold_title, add_event, remove_event, edit_actor,
                                     edit_settings, add_template, add_static])
 def test_other_changes_run_the_full_build(site, tmp_path, monkeypatch, change):
     change(site)
@@ -198,7 +198,7 @@ def test_card_edits_in_a_row_keep_each_other(site, tmp_path, monkeypatch):
         edit()
         assert quickly(build(site))
         assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
-    redate(site)
+    redate_to_a_new_year(site)
     assert not quickly(build(site))
     assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
 
