@@ -246,11 +246,12 @@ def changed_pages(memo: Memo, salt: str, vouched: dict, carried: dict | None = N
     return render_pages
 
 
-def publish(target: Path, files: dict, tree: spare.SpareTree | None) -> None:
-    """Swap the new tree in: through the spare tree when possible, else a fresh folder."""
+def publish(target: Path, files: dict, tree: spare.SpareTree | None, surveyed: tuple | None = None) -> None:
+    """Swap the new tree in: through the spare tree when possible (`surveyed`: spare.survey of it, if
+    taken), else a fresh folder."""
     if tree is not None:
         try:
-            tree.publish(files)
+            tree.publish(files, surveyed=surveyed)
             return
         except (OSError, LookupError):
             pass  # e.g. output on another filesystem: fall back to writing everything afresh
@@ -295,8 +296,13 @@ def build_site(site_dir, output_dir, drafts, strict, base_url, site_label, use_c
     tree = spare.SpareTree(target, store.root) if use_cache else None
     label = str(site_path) if site_label is None else site_label  # as the loader names the site's files
     given = Given(drafts, strict, base_url, label, target, fingerprint_salt(site_path), time.time_ns())
-    done = build_quickly(site_path, store, tree, given, watch) if tree is not None else None
-    return done or build_fully(site_path, store, tree, given, watch, keep)
+    surveyed = forked.Background(lambda: spare.survey(str(tree.spare) + os.sep)) if tree and tree.spare.is_dir() else None
+    try:
+        done = build_quickly(site_path, store, tree, given, watch, surveyed) if tree is not None else None
+        return done or build_fully(site_path, store, tree, given, watch, keep, surveyed)
+    finally:
+        if surveyed is not None:
+            surveyed.close()
 
 
 @dataclass(frozen=True)
@@ -317,8 +323,9 @@ class Given:
         return self.drafts, self.strict, self.base_url, self.label, str(self.target)
 
 
-def build_quickly(site_path: Path, store, tree, given: Given, watch) -> Result | None:
-    """A build by the quick path, published; None when the full build must run."""
+def build_quickly(site_path: Path, store, tree, given: Given, watch, surveyed=None) -> Result | None:
+    """A build by the quick path, published; None when the full build must run. `surveyed`: a
+    forked.Background giving spare.survey() of the spare tree."""
     snapshot = quick.load(store)
     old = tree.manifests.get("output")
     if (snapshot is None or (snapshot.options, snapshot.salt) != (given.options, given.salt) or not old
@@ -332,7 +339,7 @@ def build_quickly(site_path: Path, store, tree, given: Given, watch) -> Result |
     files = {path: spare.Keep(entry[0]) for path, entry in old.items()}
     files.update(remade.pages)
     try:
-        tree.publish(files)
+        tree.publish(files, surveyed=surveyed.result() if surveyed else None)
     except (OSError, LookupError):
         return None
     add_bodies(store, remade.bodies)
@@ -342,7 +349,7 @@ def build_quickly(site_path: Path, store, tree, given: Given, watch) -> Result |
                   sum(p.endswith(".html") for p in remade.pages), tuple(watch.laps), tuple(sorted(remade.pages)))
 
 
-def build_fully(site_path, store, tree, given: Given, watch, keep: list | None = None) -> Result:
+def build_fully(site_path, store, tree, given: Given, watch, keep: list | None = None, surveyed=None) -> Result:
     """Load everything, plan every page, make those that changed, publish; leave a snapshot for the quick path."""
     others, stats = (quick.read_others(site_path), {}) if tree is not None else ({}, None)
     memo = Memo.load(store)
@@ -365,7 +372,7 @@ def build_fully(site_path, store, tree, given: Given, watch, keep: list | None =
         files = make_files(site, bodies, site_path, render_pages=render_pages, store=store)
         watch.lap("plan and render pages")
         helper = forked.adopt(helper, files) if helper else forked.share(files, staging)
-        publish(given.target, files, tree)
+        publish(given.target, files, tree, surveyed.result() if surveyed else None)
     finally:
         if helper is not None:
             helper.close()

@@ -169,6 +169,41 @@ def in_two(items: list, weights: list, work) -> list:
     return [made[i] for i in range(len(items))]
 
 
+class Background:
+    """work() done in a forked process while this one goes on, when there is a second CPU (the build's
+    survey of the spare tree, 0.12 s at 10,000 events); `result()` waits for what it gives, once."""
+
+    def __init__(self, work):
+        self.work, self.pid, self.pipe, self.used = work, None, None, False
+        if workers.jobs() < 2 or not hasattr(os, "fork"):
+            return
+        read, write = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read)
+            os.close(write)
+            return
+        if pid == 0:  # the helper: never returns
+            os.close(read)
+            _send(write, work)
+        os.close(write)
+        self.pid, self.pipe = pid, read
+
+    def result(self):
+        """What work() gives (made here if the helper failed or was never forked); None once used."""
+        if self.used:
+            return None
+        self.used = True
+        sent = self.close()
+        return sent if sent is not None else self.work()
+
+    def close(self):
+        """Wait for the helper if it is still there; what it sent, or None."""
+        pid, self.pid = self.pid, None
+        return _receive(self.pipe, pid) if pid is not None else None
+
+
 def halve(weights: list) -> list:
     """The indexes of about half the total weight: heaviest first, each to the lighter side."""
     sides, theirs = [0.0, 0.0], []

@@ -166,40 +166,71 @@ def put_file(path: str, data: bytes | None, link_from: str | None, move_from: st
             handle.write(data)
 
 
-def prune(folder: str, prefix: str, keep) -> tuple[dict, bool]:
-    """Delete everything under folder whose path (prefix + name) is not in keep, and folders left
-    empty; return the stat keys of the files kept, and whether folder is now empty.
+def survey(folder: str, prefix: str = "") -> tuple[dict, list]:
+    """Every file under folder (prefix + its path -> its stat key) and every folder (each after those
+    it holds); none when folder is missing.
 
     Walking the tree, not trusting the manifest, is what keeps a file someone put in the spare out
-    of the next output; the stat of each kept file is taken here, once."""
-    found, left = {}, 0
-    with os.scandir(folder) as entries:
+    of the next output; the stat of each file is taken here, once. A build surveys the spare in the
+    background as it starts (nothing else writes there until it publishes)."""
+    files, folders = {}, []
+    try:
+        entries = os.scandir(folder)
+    except FileNotFoundError:
+        return files, folders
+    with entries:
         for entry in entries:
             relative = prefix + entry.name
             if entry.is_dir(follow_symlinks=False):
-                below, empty = prune(entry.path, relative + "/", keep)
-                found.update(below)
-                if empty:
-                    os.rmdir(entry.path)
-                    continue
-            elif relative in keep:
-                found[relative] = key_of(entry.stat(follow_symlinks=False))
+                below, inner = survey(entry.path, relative + "/")
+                files.update(below)
+                folders += inner
+                folders.append(relative)
             else:
-                os.unlink(entry.path)
-                continue
-            left += 1
-    return found, left == 0
+                files[relative] = key_of(entry.stat(follow_symlinks=False))
+    return files, folders
 
 
-def update_spare(spare: Path, output: Path, files: dict, manifests: dict) -> dict:
+def prune(root: str, surveyed: tuple[dict, list], keep) -> dict:
+    """Delete every file of the survey of root that is not in keep, and the folders left empty;
+    return the stat keys of the files kept. OSError if a folder is not empty after all."""
+    files, folders = surveyed
+    found = {}
+    for relative, key in files.items():
+        if relative in keep:
+            found[relative] = key
+        else:
+            try:
+                os.unlink(root + relative)
+            except FileNotFoundError:
+                pass
+    holding = {parent for relative in found for parent in parents(relative)}
+    for folder in folders:
+        if folder not in holding:
+            os.rmdir(root + folder)
+    return found
+
+
+def parents(relative: str):
+    """The folders a path is in, innermost first."""
+    while "/" in relative:
+        relative = relative.rpartition("/")[0]
+        yield relative
+
+
+def update_spare(spare: Path, output: Path, files: dict, manifests: dict, surveyed: tuple | None = None) -> dict:
     """Make spare hold exactly `files`, writing only what differs; return its new manifest.
+    `surveyed`: survey(spare), if taken since anything last wrote there.
 
     Bytes that output already holds are hard-linked from it, so that after a build with no change
     both trees hold the same files and the manifests need not be written again."""
     spare.mkdir(parents=True, exist_ok=True)
     old_out, old_spare, new = manifests.get("output", {}), manifests.get("spare", {}), {}
     root, out_root = os.fspath(spare) + os.sep, os.fspath(output) + os.sep
-    found, _ = prune(root, "", files)
+    try:
+        found = prune(root, surveyed or survey(root), files)
+    except OSError:  # something came after the survey: look again
+        found = prune(root, survey(root), files)
     folders: set = set()
     # Staged files last: another process is still making them while this one makes the rest.
     for relative in sorted(files, key=lambda rel: (isinstance(files[rel], Staged), rel)):
@@ -315,8 +346,8 @@ class SpareTree:
             return None
         return data if data is not None and digest_of(data) == entry[0] else None
 
-    def publish(self, files: dict, mirror: bool = False) -> tuple[str, ...]:
-        """Swap in a tree holding exactly `files`; return the paths that changed.
+    def publish(self, files: dict, mirror: bool = False, surveyed: tuple | None = None) -> tuple[str, ...]:
+        """Swap in a tree holding exactly `files`; return the paths that changed. `surveyed`: as update_spare's.
 
         Keep entries reuse the bytes already in output. With `mirror`, the spare is then brought
         level with the new output at once (hard links), so that the next publish writes only its
@@ -325,7 +356,7 @@ class SpareTree:
             raise OSError("no spare tree on this filesystem")
         loaded = self.manifests
         before = {rel: entry[0] for rel, entry in loaded.get("output", {}).items()}
-        new = update_spare(self.spare, self.output, files, self.manifests)
+        new = update_spare(self.spare, self.output, files, self.manifests, surveyed)
         check_sources(files)  # a page that failed to render: leave output alone (the spare is not served)
         if self.output.exists():
             if not plain.exchange(self.spare, self.output):

@@ -241,3 +241,25 @@ def test_a_card_edit_split_between_two_processes_gives_the_bytes_of_a_plain_buil
     result = build(site)
     assert "load and index" not in dict(result.timings) and forks == [1]
     assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
+
+
+def test_background_work_is_done_in_another_process_and_given_once():
+    background = forked.Background(os.getpid)
+    assert background.pid is not None
+    assert background.result() not in (None, os.getpid())
+    assert background.result() is None  # used up
+
+
+def test_background_work_is_done_here_when_the_helper_fails_or_with_one_job(monkeypatch):
+    calls = []
+
+    def work():
+        calls.append(os.getpid())
+        if len(calls) == 1 and os.getpid() != parent:
+            raise RuntimeError("the helper fails")
+        return "done"
+    parent = os.getpid()
+    assert forked.Background(work).result() == "done"  # failed in the helper, made here
+    monkeypatch.setenv("SITE_BUILDER_JOBS", "1")
+    one = forked.Background(work)
+    assert one.pid is None and one.result() == "done"

@@ -187,3 +187,28 @@ def test_replace_file_told_nothing_is_there_still_replaces_what_is(tmp_path):
     (tmp_path / "moved").write_bytes(b"three")
     spare.replace_file(f"{root}/a/b/new.html", move_from=f"{root}/moved", folders=folders)
     assert [(tmp_path / f"a/b/{name}").read_bytes() for name in ("file.html", "dir.html", "new.html")] == [b"one", b"two", b"three"]
+
+
+def test_a_survey_taken_before_publishing_gives_the_same_trees(published, tmp_path):
+    (published.spare / "stray.html").write_text("stray")
+    (published.spare / "events" / "z").mkdir(parents=True)
+    (published.spare / "events" / "z" / "index.html").write_text("stray page")
+    surveyed = spare.survey(str(published.spare) + os.sep)
+    assert {"stray.html", "events/z/index.html", "events/a/index.html"} <= surveyed[0].keys()
+    assert surveyed[1].index("events/z") < surveyed[1].index("events")  # a folder after what it holds
+    expected = tree(published.output)
+    published.publish(keep_all(published), surveyed=surveyed)
+    assert tree(published.output) == expected and not (published.output / "events" / "z").exists()
+
+
+def test_a_file_put_in_the_spare_after_its_survey_is_found_by_looking_again(published):
+    (published.spare / "events" / "z").mkdir(parents=True)
+    surveyed = spare.survey(str(published.spare) + os.sep)
+    (published.spare / "events" / "z" / "late.html").write_text("came after the survey")
+    expected = tree(published.output)
+    published.publish(keep_all(published), surveyed=surveyed)
+    assert tree(published.output) == expected
+
+
+def test_a_missing_spare_surveys_as_empty(tmp_path):
+    assert spare.survey(str(tmp_path / "nowhere") + os.sep) == ({}, [])
