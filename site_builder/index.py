@@ -88,12 +88,13 @@ def with_events(site: Site, events: dict) -> Site:
 
 def reordered(site: Site) -> Site:
     """The site with the event lists of its actors, tags and related events in its chronology's order
-    again (the members of each are as they were)."""
+    again (the members of each are as they were), and its tags named again: a tag is named as the
+    first event in the chronology writes it."""
     position = site.positions
     by_position = position.__getitem__
-    tags = {slug: replace(tag, events=tuple(sorted(tag.events, key=by_position))) for slug, tag in site.tags.items()}
+    tags, event_tags, _ = gather_tags(site.events)
     return replace(site, actor_events={slug: tuple(sorted(slugs, key=by_position)) for slug, slugs in site.actor_events.items()},
-                   tags=tags, related={slug: tuple(sorted(site.related[slug], key=by_position)) for slug in position})
+                   tags=tags, event_tags=event_tags, related={slug: tuple(sorted(site.related[slug], key=by_position)) for slug in position})
 
 
 def actor_names(actors) -> tuple[dict, list[Problem]]:
