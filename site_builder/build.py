@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from site_builder import __version__, cache, content, forked, index, output, pages, quick, render, schema, spare, workers
+from site_builder import __version__, cache, content, forked, index, output, pages, quick, render, schema, snapshot, spare, workers
 from site_builder.bodies import link_line, link_rules
 from site_builder.errors import ContentError, Problem, UsageError, fail_if_errors
 from site_builder.memo import PARTS as memo_parts, Memo, add_bodies, forget_missing, parse_files, render_texts, with_field
@@ -326,13 +326,13 @@ class Given:
 def build_quickly(site_path: Path, store, tree, given: Given, watch, surveyed=None) -> Result | None:
     """A build by the quick path, published; None when the full build must run. `surveyed`: a
     forked.Background giving spare.survey() of the spare tree."""
-    snapshot = quick.load(store)
+    last = snapshot.load(store)
     old = tree.manifests.get("output")
-    if (snapshot is None or (snapshot.options, snapshot.salt) != (given.options, given.salt) or not old
-            or snapshot.manifest != spare.stat_key(tree.manifest_path)):
+    if (last is None or (last.options, last.salt) != (given.options, given.salt) or not old
+            or last.manifest != spare.stat_key(tree.manifest_path)):
         return None
     watch.lap("read snapshot")
-    remade = quick.remake(site_path, given.label, store, snapshot, given.began, tree.held)
+    remade = quick.remake(site_path, given.label, store, last, given.began, tree.held)
     if remade is None or (remade.warnings and given.strict):  # the full build fails on them
         return None
     watch.lap("plan and render pages")
@@ -343,7 +343,7 @@ def build_quickly(site_path: Path, store, tree, given: Given, watch, surveyed=No
     except (OSError, LookupError):
         return None
     add_bodies(store, remade.bodies)
-    quick.note(store, snapshot, remade, spare.stat_key(tree.manifest_path))
+    snapshot.note(store, last, remade, spare.stat_key(tree.manifest_path))
     watch.lap("write")
     return Result(tree.output, sum(p.endswith(".html") for p in files), remade.events, remade.warnings,
                   sum(p.endswith(".html") for p in remade.pages), tuple(watch.laps), tuple(sorted(remade.pages)))
@@ -351,7 +351,7 @@ def build_quickly(site_path: Path, store, tree, given: Given, watch, surveyed=No
 
 def build_fully(site_path, store, tree, given: Given, watch, keep: list | None = None, surveyed=None) -> Result:
     """Load everything, plan every page, make those that changed, publish; leave a snapshot for the quick path."""
-    others, stats = (quick.read_others(site_path), {}) if tree is not None else ({}, None)
+    others, stats = (snapshot.read_others(site_path), {}) if tree is not None else ({}, None)
     memo = Memo.load(store)
     watch.lap("read cache")
     with workers.Pool(start=not memo.files) as pool:  # a cold build forks its workers while small
@@ -384,7 +384,7 @@ def build_fully(site_path, store, tree, given: Given, watch, keep: list | None =
     stripped = helper.after_result if helper is not None else None
     memo.save(store, parts=("pages",) if stripped is not None else memo_parts)
     if tree is not None:
-        quick.save(store, quick.take(site, bodies, memo, (stats, others), readers, given.label, began=given.began, stripped=stripped,
+        snapshot.save(store, snapshot.take(site, bodies, memo, (stats, others), readers, given.label, began=given.began, stripped=stripped,
                                      options=given.options, salt=given.salt, warnings=tuple(warnings), count=len(site.events),
                                      manifest=spare.stat_key(tree.manifest_path)))
     watch.lap("save cache")
@@ -396,9 +396,9 @@ def build_fully(site_path, store, tree, given: Given, watch, keep: list | None =
 def saved_by_helper(store, memo: Memo, site) -> bytes:
     """What a cold build's helper does once its pages are made, off the build's last, single-process
     stretch: save the parsed files and bodies (complete before it was forked; the page fingerprints
-    are this process's), and give back the site pickled for the snapshot (quick.strip_bodies)."""
+    are this process's), and give back the site pickled for the snapshot (snapshot.strip_bodies)."""
     memo.save(store, parts=("files", "bodies"))
-    return quick.strip_bodies(site)
+    return snapshot.strip_bodies(site)
 
 
 def every_page(site, bodies, site_path: Path, store=None) -> PageStream:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Scratch
-from site_builder import index, moves, pages, quick, source_pages, workers
+from site_builder import index, moves, pages, snapshot, source_pages, workers
 from site_builder.build import Stopwatch, build, load_and_convert
 from site_builder.dates import PartialDate
 from site_builder.errors import ContentError, Problem
@@ -73,7 +73,7 @@ def test_a_move_changes_only_pages_that_show_the_event_or_that_moves_names(order
     model or body (noted by fingerprinting) and those moves.moved_pages names."""
     site, warnings, bodies = loaded(varied_site(tmp_path / "site", order, events=90).root)  # feeds hold the newest 50
     marks, read = marks_and_readers(site, bodies)
-    readers = quick.readers_by_slug(bodies, read)
+    readers = snapshot.readers_by_slug(bodies, read)
     rng, years, tried = random.Random(5), sorted(moves.years(site)), 0
     for event in site.events:
         after = index.with_events(site, {event.slug: moved_to(event, rng, years)})

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Scratch, event_text
-from site_builder import index, quick, workers
+from site_builder import index, snapshot, workers
 from site_builder.bodies import Body
 from site_builder.build import SHARED, WATCHED, Stopwatch, build, load_and_convert, plan_site
 from site_builder.fingerprints import Fingerprints, Many
@@ -306,7 +306,7 @@ def test_every_page_that_reads_a_body_or_a_card_is_noted():
     read = {path: set(ids) for path, ids in prints.read.items()}
     assert read == {"feed.xml": {id(body), id(other), "a", "b"}, "actors/a/feed.xml": {id(body), "a"},
                     "events/a/index.html": {id(body), "a"}}
-    assert quick.readers_by_slug({"a": body, "b": other, "actor:x": body}, read) == {
+    assert snapshot.readers_by_slug({"a": body, "b": other, "actor:x": body}, read) == {
         "a": ("actors/a/feed.xml", "events/a/index.html", "feed.xml"), "b": ("feed.xml",)}
 
 
@@ -325,7 +325,7 @@ def test_a_change_to_card_text_reaches_only_pages_noted_as_showing_the_event(whi
     root = Path(__file__).resolve().parent.parent if which == "example" else claims_site(tmp_path / "claims").root
     site, _, bodies = load_and_convert(root, False, False, None, None, None, workers.INLINE, Stopwatch())
     marks, read = marks_and_readers(site, bodies)
-    readers = quick.readers_by_slug(bodies, read)
+    readers = snapshot.readers_by_slug(bodies, read)
     statuses = {e.status for e in site.events}
     for event in site.events:
         slug = event.slug
