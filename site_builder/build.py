@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import os
 import pickle
+import secrets
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -173,9 +174,9 @@ class PageStream:
     which the publisher calls before swapping anything in. Each page rendered is entered in the
     memo with its fingerprint and digest."""
 
-    def __init__(self, env, common: dict, recipes: dict, memo: Memo, marks: dict):
+    def __init__(self, env, common: dict, recipes: dict, memo: Memo, marks: dict, sink=None):
         self.env, self.common, self.memo, self.marks = env, common, memo, marks
-        self.recipes = recipes
+        self.recipes, self.sink = recipes, sink  # sink: the render.ItemSink the env sends list items to
         self.problems: dict = {}
 
     def produce(self, path: str) -> bytes:
@@ -203,8 +204,11 @@ class PageStream:
             raise ContentError(list(self.problems.values()))
 
     def release(self) -> None:
-        """Let go of the pages' recipes and the list items rendering kept (a helper done with its share)."""
+        """Let go of the pages' recipes and the list items rendering kept (a helper done with its share),
+        having sent the last items made to the sink."""
         self.recipes = {}
+        if self.sink is not None:
+            self.sink.close()
         self.env.globals["remembered"].forget()
 
 
@@ -364,18 +368,23 @@ def build_fully(site_path, store, tree, given: Given, watch, keep: list | None =
         store.key(create=True)  # here: a helper saves to the store too, and two processes must not each make the secret
     # A cold build makes every page: its helper is forked now, before this process plans (forked.py),
     # and once its share is made it also saves what it holds as this process does (saved_by_helper).
-    helper = None if memo.pages else forked.start_early(lambda: every_page(site, bodies, site_path, store), staging,
+    token = secrets.token_hex(8)  # of the snapshot this build leaves, and of the list items it keeps for the quick path
+    helper = None if memo.pages else forked.start_early(lambda: every_page(site, bodies, site_path, store, token), staging,
                                                         len(site.events), after=lambda: saved_by_helper(store, memo, site))
     readers: dict = {}
+    sink = render.ItemSink(store, render.ITEM_ENTRIES[0], token) if tree is not None else None
     try:
         render_pages = changed_pages(memo, given.salt, tree.vouched() if tree else {}, readers=readers)
-        files = make_files(site, bodies, site_path, render_pages=render_pages, store=store)
+        env = render.environment(site_path, store=store, items=render.KeptItems(sink=sink))
+        files = make_files(site, bodies, site_path, env, render_pages=render_pages, store=store)
         watch.lap("plan and render pages")
         helper = forked.adopt(helper, files) if helper else forked.share(files, staging)
         publish(given.target, files, tree, surveyed.result() if surveyed else None)
     finally:
         if helper is not None:
             helper.close()
+        if sink is not None:
+            sink.close()
     watch.lap("write")
     made = tuple(sorted(p for p, d in files.items() if isinstance(d, (spare.Deferred, spare.Staged))))
     result = Result(given.target, sum(p.endswith(".html") for p in files), len(site.events), warnings, rendered_pages(files),
@@ -385,7 +394,7 @@ def build_fully(site_path, store, tree, given: Given, watch, keep: list | None =
     memo.save(store, parts=("pages",) if stripped is not None else memo_parts)
     if tree is not None:
         snapshot.save(store, snapshot.take(site, bodies, memo, (stats, others), readers, given.label, began=given.began, stripped=stripped,
-                                     options=given.options, salt=given.salt, warnings=tuple(warnings), count=len(site.events),
+                                     token=token, options=given.options, salt=given.salt, warnings=tuple(warnings), count=len(site.events),
                                      manifest=spare.stat_key(tree.manifest_path)))
     watch.lap("save cache")
     if keep is not None:
@@ -401,10 +410,13 @@ def saved_by_helper(store, memo: Memo, site) -> bytes:
     return snapshot.strip_bodies(site)
 
 
-def every_page(site, bodies, site_path: Path, store=None) -> PageStream:
-    """A PageStream of every page, remembering nothing (what a cold build's helper makes its share from)."""
+def every_page(site, bodies, site_path: Path, store=None, token: str | None = None) -> PageStream:
+    """A PageStream of every page, remembering nothing (what a cold build's helper makes its share from),
+    keeping the list items it makes for the snapshot `token` if given."""
     planned = plan_site(site, bodies)
-    return PageStream(render.environment(site_path, store=store), planned.common, {r.path: r for r in planned.recipes}, Memo(), {})
+    sink = render.ItemSink(store, render.ITEM_ENTRIES[1], token) if token and store is not None else None
+    env = render.environment(site_path, store=store, items=render.KeptItems(sink=sink))
+    return PageStream(env, planned.common, {r.path: r for r in planned.recipes}, Memo(), {}, sink)
 
 
 def rendered_pages(files: dict) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import io
 import os
 import pickle
 import secrets
@@ -77,6 +78,37 @@ class Store:
             with contextlib.suppress(OSError):
                 tmp.unlink()
 
+    def writer(self, name: str) -> "SealedWriter | None":
+        """A writer of values one after another as `name` (load_each reads them back); None if the
+        cache cannot be written."""
+        key = self.key(create=True) if self.enabled else None
+        try:
+            return SealedWriter(self, name, key) if key is not None else None
+        except OSError:
+            return None
+
+    def load_each(self, name: str) -> list:
+        """The values a SealedWriter wrote as `name`, in order; none if missing, forged, corrupt or from
+        another version."""
+        key = self.key(create=False) if self.enabled else None
+        if key is None:
+            return []
+        try:
+            data = (self.root / f"{name}.pickle").read_bytes()
+            body = memoryview(data)[32:]
+            if not hmac.compare_digest(data[:32], hmac.new(key, body, hashlib.sha256).digest()):
+                return []
+            stream, values = io.BytesIO(body), []
+            if pickle.load(stream) != self.stamp:
+                return []
+            while True:  # each value pickled on its own: an unpickler's memo must match its pickler's
+                try:
+                    values.append(pickle.load(stream))
+                except EOFError:
+                    return values
+        except Exception:  # noqa: BLE001 - a cache that cannot be read is simply not used
+            return []
+
     def discard(self, name: str) -> None:
         """Remove the value stored as `name`, if any."""
         try:
@@ -104,3 +136,53 @@ def tree_digest(folders) -> str:
             h.update(path.relative_to(folder).as_posix().encode() + b"\0")
             h.update(path.read_bytes())
     return h.hexdigest()
+
+
+class SealedWriter:
+    """Values pickled one after another into one store entry as they come, so that a big entry is never
+    held whole in memory, and sealed when closed. Only the process that opened it writes: a process
+    forked from it that calls it does nothing (they would share the file)."""
+
+    def __init__(self, store: Store, name: str, key: bytes):
+        self.path, self.pid = store.root / f"{name}.pickle", os.getpid()
+        self.tmp = store.root / f".{name}.pickle.{self.pid}.tmp"
+        self.file = open(self.tmp, "wb")
+        self.file.write(bytes(32))  # the seal's place
+        self.mac = hmac.new(key, digestmod=hashlib.sha256)
+        self.dump(store.stamp)
+
+    def write(self, data) -> None:
+        """Take the pickler's bytes."""
+        self.mac.update(data)
+        self.file.write(data)
+
+    def dump(self, value) -> None:
+        """Add one value (dropping it if the entry cannot be written)."""
+        if self.file is None or os.getpid() != self.pid:
+            return
+        try:
+            pickle.dump(value, self, protocol=pickle.HIGHEST_PROTOCOL)  # a pickler each: its memo goes with it
+        except (OSError, pickle.PicklingError, TypeError, AttributeError):
+            self.abandon()
+
+    def close(self) -> None:
+        """Seal the entry and put it in place."""
+        if self.file is None or os.getpid() != self.pid:
+            return
+        try:
+            self.file.seek(0)
+            self.file.write(self.mac.digest())
+            self.file.close()
+            self.file = None
+            os.replace(self.tmp, self.path)
+        except OSError:
+            self.abandon()
+
+    def abandon(self) -> None:
+        """Leave no entry."""
+        if self.file is not None:
+            with contextlib.suppress(OSError):
+                self.file.close()
+            self.file = None
+        with contextlib.suppress(OSError):
+            self.tmp.unlink()

@@ -168,7 +168,9 @@ def remake(site_dir: Path, site_label: str, store, snapshot: Snapshot, now: int,
         reads = {} if moving else None
         if before:
             firsts = {**snapshot.firsts, **{edit.slug: edit.body.first_paragraph for edit in edits}}
-            made = make_listed(site_dir, store, site, bodies, firsts, paths, before, held, reads)
+            # The list items the full build made are used again, but for the events edited since (their cards changed).
+            items = render.KeptItems(render.kept_items(store, snapshot.token), snapshot.edited | {edit.slug for edit in edits})
+            made = make_listed(site_dir, store, site, bodies, firsts, paths, before, held, reads, items)
         else:
             made = make_pages(site_dir, store, site, bodies, paths)
     except KeyError:  # a body the memo no longer holds
@@ -211,11 +213,12 @@ def cards_before(site, bodies: dict, slugs: list) -> dict:
 
 
 def make_listed(site_dir: Path, store, site, bodies: dict, firsts: dict, paths: list, before: dict, held,
-                reads: dict | None = None) -> dict | None:
+                reads: dict | None = None, items: render.KeptItems | None = None) -> dict | None:
     """path -> bytes of each page named: an export patched (patch.py) from the bytes `held(path)`
     gives, else planned (only the pages named, and the cards they show, from `firsts`) and rendered;
     None if a page is not planned or fails to render. `before`: the edited events' (model, card)
-    before the edit. `reads` is given what the pages planned read (moves.noted_reads)."""
+    before the edit. `reads` is given what the pages planned read (moves.noted_reads); `items`: the list
+    items to use again."""
     url = pages.Urls(site.settings)
     cards = pages.Cards(site, bodies, url, firsts)
     made = {path: data for path in paths if (data := patched(path, held(path), site, cards, before, url)) is not None}
@@ -224,7 +227,7 @@ def make_listed(site_dir: Path, store, site, bodies: dict, firsts: dict, paths: 
         return None
     if reads is not None:
         reads.update(moves.noted_reads(planned.recipes))
-    rest = render_recipes(site_dir, store, planned.common, list(planned.recipes))
+    rest = render_recipes(site_dir, store, planned.common, list(planned.recipes), items)
     return None if rest is None else {**made, **rest}
 
 
@@ -234,10 +237,10 @@ def rendered(env, common: dict, recipe) -> bytes | Problem:
     return text if isinstance(text, Problem) else text.encode("utf-8")
 
 
-def render_recipes(site_dir: Path, store, common: dict, recipes: list) -> dict | None:
+def render_recipes(site_dir: Path, store, common: dict, recipes: list, items: render.KeptItems | None = None) -> dict | None:
     """path -> bytes of each recipe's page, in two processes when there is enough to do (forked.in_two);
-    None if one fails to render (the full build reports it)."""
-    env = render.environment(site_dir, store=store) if recipes else None
+    None if one fails to render (the full build reports it). `items`: as render.environment's."""
+    env = render.environment(site_dir, store=store, items=items) if recipes else None
     results = forked.in_two(recipes, [forked.weight(r) for r in recipes], lambda some: [rendered(env, common, r) for r in some])
     if any(isinstance(data, Problem) for data in results):
         return None

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import traceback
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import jinja2
 import markupsafe
@@ -89,9 +92,67 @@ class Template(jinja2.Template):
         return super()._from_namespace(environment, namespace, dict(globals))
 
 
-def environment(site_dir: Path, serve_values: dict | None = None, store=None) -> jinja2.Environment:
+@dataclass(frozen=True)
+class KeptItems:
+    """List items an earlier build made, to use again (`kept`: (macro name, slug, *args) -> HTML, from
+    kept_items; never for the slugs in `stale`, whose cards may have changed since), and where the
+    items this build makes go (`sink(key, html)`, an ItemSink)."""
+
+    kept: dict = field(default_factory=dict)
+    stale: frozenset = frozenset()
+    sink: Callable | None = None
+
+
+ITEM_ENTRIES = ("items-main", "items-helper")  # one per process of a cold build that makes list items
+
+
+class ItemSink:
+    """The list items a full build makes, sent to a store entry in batches as they are made, under the
+    token of the snapshot the build leaves: the next quick builds use them again instead of making
+    the same items for the 7,000 cards of a busy actor's page. At most `limit` characters are kept."""
+
+    def __init__(self, store, name: str, token: str, limit: int = 64_000_000):
+        self.writer, self.batch, self.room = store.writer(name), [], limit
+        self.sent: set = set()  # an item made again (once remembered items were forgotten) is not sent twice
+        if self.writer is not None:
+            self.writer.dump(token)
+
+    def __call__(self, key: tuple, html: str) -> None:
+        if self.writer is None or self.room < 0 or key in self.sent:
+            return
+        self.sent.add(key)
+        self.batch.append((key, str(html)))
+        self.room -= len(html)
+        if len(self.batch) >= 1000:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the batch."""
+        if self.batch and self.writer is not None:
+            self.writer.dump(self.batch)
+        self.batch = []
+
+    def close(self) -> None:
+        """Write the rest and seal the entry (in the process that opened it only)."""
+        if self.writer is not None and self.writer.pid == os.getpid():
+            self.flush()
+            self.writer.close()
+
+
+def kept_items(store, token: str) -> dict:
+    """(macro name, slug, *args) -> HTML of the list items the full build that left the snapshot `token` made."""
+    found = {}
+    for name in ITEM_ENTRIES:
+        values = store.load_each(name)
+        if values and values[0] == token:
+            for batch in values[1:]:
+                found.update(batch)
+    return found
+
+
+def environment(site_dir: Path, serve_values: dict | None = None, store=None, items: KeptItems | None = None) -> jinja2.Environment:
     """A Jinja environment that looks in SITE/templates, then the default theme (compiled templates
-    kept in `store`, if given)."""
+    kept in `store`, if given; list items kept and made as `items` says)."""
     loaders = []
     own = site_dir / "templates"
     if own.is_dir():
@@ -109,11 +170,12 @@ def environment(site_dir: Path, serve_values: dict | None = None, store=None) ->
     )
     env.template_class = Template
     env.globals.update(SERVE_DEFAULTS, **(serve_values or {}))
-    env.globals["remembered"] = remembered_calls({})
+    items = items or KeptItems()
+    env.globals["remembered"] = remembered_calls({}, kept=items.kept, stale=items.stale, sink=items.sink)
     return env
 
 
-def remembered_calls(memory: dict, budget: int = 16_000_000):
+def remembered_calls(memory: dict, budget: int = 16_000_000, kept: dict | None = None, stale=frozenset(), sink=None):
     """`remembered(macro, subject, *args)` for templates: the macro's output, made once per subject and args.
 
     An event appears in half a dozen lists (year, actors, tags, sources...); its list item is the
@@ -122,8 +184,11 @@ def remembered_calls(memory: dict, budget: int = 16_000_000):
     cheaper than hashing it by value: the memory holds the subject, so its id cannot be reused by
     another object while the entry lives. Unhashable args are not remembered.
     The memory holds at most about `budget` characters of HTML, then starts afresh (at 100,000
-    events the items would otherwise take 450 MB); `remembered.forget()` empties it."""
+    events the items would otherwise take 450 MB); `remembered.forget()` empties it.
+    A subject with a `slug` (a card) is looked up in `kept` before its item is made, unless its slug
+    is `stale`; an item made is given to `sink` (KeptItems)."""
     size = [0]
+    kept = kept or {}
 
     def remembered(macro, subject, *args):
         key = (macro.name, id(subject), *args)
@@ -135,7 +200,14 @@ def remembered_calls(memory: dict, budget: int = 16_000_000):
             pass
         except TypeError:
             return macro(subject, *args)
-        value = macro(subject, *args)
+        slug = getattr(subject, "slug", None)
+        value = kept.get((macro.name, slug, *args)) if slug is not None and slug not in stale else None
+        if value is not None:
+            value = str.__new__(markupsafe.Markup, value)
+        else:
+            value = macro(subject, *args)
+            if sink is not None and slug is not None:
+                sink((macro.name, slug, *args), value)
         if size[0] > budget:
             forget()
         memory[key] = (subject, value)

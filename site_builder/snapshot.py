@@ -43,6 +43,7 @@ class Snapshot:
     manifest: tuple | None  # stat key of the output manifest the build left
     models: dict = field(default_factory=dict)  # event slug -> its model after quick builds' card edits
     firsts: dict = field(default_factory=dict)  # event slug -> its body's first paragraph (what its card shows)
+    edited: frozenset = frozenset()  # the slugs of the events quick builds edited since (their cards may differ)
 
 
 @dataclass(frozen=True)
@@ -122,11 +123,11 @@ def _restore(kind, values):
 
 
 def take(site, bodies: dict, memo, looked: tuple, readers: dict, label: str, began: int, stripped: bytes | None = None,
-         **given) -> Snapshot:
+         token: str | None = None, **given) -> Snapshot:
     """The snapshot of a full build that began at `began` (ns). `looked`: (the stat of each file the
     memo keeps, taken before it was read, by display name (label|site path); read_others());
     `readers`: page path -> ids of the bodies it read; `stripped`: strip_bodies(site), if already
-    made. `given`: the other Snapshot fields."""
+    made; `token`: the snapshot's (else a new one). `given`: the other Snapshot fields."""
     stats, others = looked
     inputs = {path: (key, digest, began) for path, (key, digest) in others.items()}
     events, prefix = {}, label + "|"
@@ -138,7 +139,7 @@ def take(site, bodies: dict, memo, looked: tuple, readers: dict, label: str, beg
         if isinstance(entry[1], Event) and site.by_slug.get(entry[1].slug) is not None:
             events[path] = (entry[1].slug, entry[4])
     keys = {id(body): key for key, body in memo.bodies.items()}
-    return Snapshot(secrets.token_hex(8), inputs=inputs, events=events, site=strip_bodies(site) if stripped is None else stripped,
+    return Snapshot(token or secrets.token_hex(8), inputs=inputs, events=events, site=strip_bodies(site) if stripped is None else stripped,
                     keys={slug: keys[id(body)] for slug, body in bodies.items() if id(body) in keys},
                     readers=readers_by_slug(bodies, readers), shown=readers,
                     firsts={slug: body.first_paragraph for slug, body in bodies.items() if not slug.startswith("actor:")}, **given)
@@ -164,7 +165,7 @@ def load(store) -> Snapshot | None:
         if isinstance(since, Since) and since.token == snapshot.token:
             snapshot = replace(snapshot, inputs={**snapshot.inputs, **since.inputs}, keys={**snapshot.keys, **since.keys},
                                manifest=since.manifest, events={**snapshot.events, **since.events}, models=since.models,
-                               firsts={**snapshot.firsts, **since.firsts}, shown={**snapshot.shown, **since.shown},
+                               firsts={**snapshot.firsts, **since.firsts}, edited=frozenset(since.keys), shown={**snapshot.shown, **since.shown},
                                readers={**snapshot.readers, **since.readers})
         return replace(snapshot) if isinstance(snapshot, Snapshot) else None
     except (AttributeError, TypeError):  # one pickled by a development version with other fields

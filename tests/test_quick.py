@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Scratch, event_text
-from site_builder import index, snapshot, workers
+from site_builder import cache, index, render, snapshot, workers
 from site_builder.bodies import Body
 from site_builder.build import SHARED, WATCHED, Stopwatch, build, load_and_convert, plan_site
 from site_builder.fingerprints import Fingerprints, Many
@@ -356,3 +356,25 @@ def test_random_edits_in_a_row_give_the_bytes_of_a_plain_build(site, tmp_path, m
         quick_builds += quickly(build(site))
         assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
     assert quick_builds >= 6  # most of them are card or text edits
+
+
+def test_a_card_edit_uses_the_list_items_the_full_build_kept_but_the_edited_ones(site):
+    """The quick path takes every unchanged card's list item from the full build (render.kept_items),
+    and makes the edited event's afresh: here the kept items are marked, to see which were used."""
+    store = cache.Store(site / ".cache" / "site-builder")
+    token = snapshot.load(store).token
+    items = render.kept_items(store, token)
+    edited, other = event_files(site)[5], event_files(site)[6]
+    assert {key[1] for key in items} >= {edited.stem, other.stem}
+    marked = {key: (f"<li>KEPT {key[1]}</li>" if key[1] in (edited.stem, other.stem) else html) for key, html in items.items()}
+    sink = render.ItemSink(store, render.ITEM_ENTRIES[0], token)
+    for key, html in marked.items():
+        sink(key, html)
+    sink.close()
+    store.discard(render.ITEM_ENTRIES[1])
+    retitle(site, 5, "Freshly")
+    assert quickly(build(site))
+    year = f"years/{edited.parent.name}/index.html"
+    listed = [(site / "output" / p).read_text() for p in (year, *(f"years/{other.parent.name}/index.html",))]
+    assert f"KEPT {other.stem}" in listed[1]
+    assert f"KEPT {edited.stem}" not in listed[0] and "Freshly" in listed[0]

@@ -88,3 +88,34 @@ def test_templates_print_through_quick_escape(scratch):
     assert env.get_template("_macros.html").root_render_func.__globals__["escape"] is render.quick_escape
     assert type(page.globals) is dict and page.globals["remembered"] is env.globals["remembered"]
     assert page.render(text="<a & 'b'>", safe=markupsafe.Markup("<i>x</i>"), n=7) == "&lt;a &amp; &#39;b&#39;&gt; <i>x</i> 7 -7"
+
+
+def test_kept_list_items_stand_in_for_unchanged_cards_and_made_ones_go_to_the_sink():
+    env = jinja2.Environment(autoescape=True)
+    module = env.from_string('{% macro item(card, level) %}<h{{ level }}>{{ card.title }}</h{{ level }}>{% endmacro %}').module
+    made = {}
+
+    class Card:
+        def __init__(self, slug, title):
+            self.slug, self.title = slug, title
+    kept = {("item", "a", 3): "<h3>kept a</h3>", ("item", "b", 3): "<h3>kept b</h3>"}
+    remembered = render.remembered_calls({}, kept=kept, stale=frozenset({"b"}), sink=lambda key, html: made.setdefault(key, html))
+    a, b, c = Card("a", "A & co"), Card("b", "B"), Card("c", "C")
+    assert remembered(module.item, a, 3) == "<h3>kept a</h3>" and isinstance(remembered(module.item, a, 3), markupsafe.Markup)
+    assert remembered(module.item, b, 3) == "<h3>B</h3>"  # stale: its card changed since
+    assert remembered(module.item, c, 4) == "<h4>C</h4>" and remembered(module.item, c, 4) == "<h4>C</h4>"
+    assert remembered(module.item, a, 2) == "<h2>A &amp; co</h2>"
+    assert made == {("item", "b", 3): "<h3>B</h3>", ("item", "c", 4): "<h4>C</h4>", ("item", "a", 2): "<h2>A &amp; co</h2>"}
+
+
+def test_an_item_sink_keeps_each_item_once_under_its_token(tmp_path):
+    store = cache.Store(tmp_path / "store")
+    sink = render.ItemSink(store, render.ITEM_ENTRIES[0], "token-1", limit=30)
+    sink(("item", "a", 3), markupsafe.Markup("<h3>A</h3>"))
+    sink(("item", "a", 3), markupsafe.Markup("<h3>A</h3>"))  # made again after the memory was emptied
+    sink(("item", "b", 3), markupsafe.Markup("<h3>" + "B" * 30 + "</h3>"))
+    sink(("item", "c", 3), markupsafe.Markup("<h3>C</h3>"))  # past the limit
+    sink.close()
+    assert render.kept_items(store, "token-1") == {("item", "a", 3): "<h3>A</h3>", ("item", "b", 3): "<h3>" + "B" * 30 + "</h3>"}
+    assert all(type(v) is str for v in render.kept_items(store, "token-1").values())
+    assert render.kept_items(store, "token-2") == {}  # items of another build's snapshot
