@@ -172,6 +172,7 @@ def environment(site_dir: Path, serve_values: dict | None = None, store=None, it
     env.globals.update(SERVE_DEFAULTS, **(serve_values or {}))
     items = items or KeptItems()
     env.globals["remembered"] = remembered_calls({}, kept=items.kept, stale=items.stale, sink=items.sink)
+    env.globals["remembered_list"] = env.globals["remembered"].list
     return env
 
 
@@ -218,7 +219,16 @@ def remembered_calls(memory: dict, budget: int = 16_000_000, kept: dict | None =
         memory.clear()
         size[0] = 0
 
-    remembered.forget = forget
+    def remembered_list(head, foot, subjects, level):
+        """remembered(head, subject, level) and remembered(foot, subject) for each subject, joined: the
+        loop of a month's list, run here rather than in Jinja (5 µs an item less)."""
+        parts = []
+        for subject in subjects:
+            parts.append(remembered(head, subject, level))
+            parts.append(remembered(foot, subject))
+        return str.__new__(markupsafe.Markup, "".join(parts))
+
+    remembered.forget, remembered.list = forget, remembered_list
     return remembered
 
 
