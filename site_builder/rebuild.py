@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from site_builder import build, preview, render, spare, workers
+from site_builder import build, preview, render, spare, stream, workers
 from site_builder.errors import ContentError, Problem
 from site_builder.memo import Memo
 
@@ -83,7 +83,7 @@ class Rebuilder:
         if fresh_env:
             self.env = render.environment(self.site, self.serve_values)
         salt = build.fingerprint_salt(self.site, self.serve_values)
-        render_pages = build.changed_pages(self.memo, salt, self.tree.vouched(), self.digests)
+        render_pages = stream.changed_pages(self.memo, salt, self.tree.vouched(), self.digests)
         self.memo.trust = self.unchanged_since_last_run(changed) if self.loaded else None
         self.loaded = False
         self.last = None

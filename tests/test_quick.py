@@ -15,7 +15,8 @@ import pytest
 from conftest import Scratch, event_text
 from site_builder import cache, index, render, snapshot, workers
 from site_builder.bodies import Body
-from site_builder.build import SHARED, WATCHED, Stopwatch, build, load_and_convert, plan_site
+from site_builder.build import Stopwatch, build, load_and_convert, plan_site
+from site_builder.pages import SHARED, WATCHED
 from site_builder.fingerprints import Fingerprints, Many
 from test_claims import claims_site
 from test_incremental import plain_build, tree
@@ -366,7 +367,8 @@ def test_a_card_edit_uses_the_list_items_the_full_build_kept_but_the_edited_ones
     items = render.kept_items(store, token)
     edited, other = event_files(site)[5], event_files(site)[6]
     assert {key[1] for key in items} >= {edited.stem, other.stem}
-    marked = {key: (f"<li>KEPT {key[1]}</li>" if key[1] in (edited.stem, other.stem) else html) for key, html in items.items()}
+    marked = {key: (f"<li>KEPT {key[1]}</li>" if key[1] in (edited.stem, other.stem) else text[start:end])
+              for key, (text, start, end) in items.items()}
     sink = render.ItemSink(store, render.ITEM_ENTRIES[0], token)
     for key, html in marked.items():
         sink(key, html)

@@ -98,7 +98,8 @@ def test_kept_list_items_stand_in_for_unchanged_cards_and_made_ones_go_to_the_si
     class Card:
         def __init__(self, slug, title):
             self.slug, self.title = slug, title
-    kept = {("item", "a", 3): "<h3>kept a</h3>", ("item", "b", 3): "<h3>kept b</h3>"}
+    text = "<h3>kept a</h3><h3>kept b</h3>"
+    kept = {("item", "a", 3): (text, 0, 15), ("item", "b", 3): (text, 15, 30)}
     remembered = render.remembered_calls({}, kept=kept, stale=frozenset({"b"}), sink=lambda key, html: made.setdefault(key, html))
     a, b, c = Card("a", "A & co"), Card("b", "B"), Card("c", "C")
     assert remembered(module.item, a, 3) == "<h3>kept a</h3>" and isinstance(remembered(module.item, a, 3), markupsafe.Markup)
@@ -116,6 +117,6 @@ def test_an_item_sink_keeps_each_item_once_under_its_token(tmp_path):
     sink(("item", "b", 3), markupsafe.Markup("<h3>" + "B" * 30 + "</h3>"))
     sink(("item", "c", 3), markupsafe.Markup("<h3>C</h3>"))  # past the limit
     sink.close()
-    assert render.kept_items(store, "token-1") == {("item", "a", 3): "<h3>A</h3>", ("item", "b", 3): "<h3>" + "B" * 30 + "</h3>"}
-    assert all(type(v) is str for v in render.kept_items(store, "token-1").values())
+    kept = {key: text[start:end] for key, (text, start, end) in render.kept_items(store, "token-1").items()}
+    assert kept == {("item", "a", 3): "<h3>A</h3>", ("item", "b", 3): "<h3>" + "B" * 30 + "</h3>"}
     assert render.kept_items(store, "token-2") == {}  # items of another build's snapshot

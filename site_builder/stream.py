@@ -1,0 +1,99 @@
+"""Pages made as they are written: a build plans every page, but makes and renders each one only when
+the publisher (spare.py) writes it, so that a whole rendered site is never held in memory; a warm
+build makes only the pages whose inputs changed since the last (changed_pages).
+"""
+
+from __future__ import annotations
+
+import pickle
+
+from site_builder import cache, render, spare
+from site_builder.errors import ContentError, Problem
+from site_builder.fingerprints import Fingerprints
+from site_builder.memo import Memo
+from site_builder.model import Event
+from site_builder.pages import SHARED, WATCHED
+
+
+class PageStream:
+    """Pages made and rendered one at a time, as the publisher writes them.
+
+    Holding a whole rendered site in memory costs as much as the site (300 MB at 10,000 events);
+    streaming keeps one page at a time. A template problem is remembered and raised by `check()`,
+    which the publisher calls before swapping anything in. Each page rendered is entered in the
+    memo with its fingerprint and digest."""
+
+    def __init__(self, env, common: dict, recipes: dict, memo: Memo, marks: dict, sink=None):
+        self.env, self.common, self.memo, self.marks = env, common, memo, marks
+        self.recipes, self.sink = recipes, sink  # sink: the render.ItemSink the env sends list items to
+        self.problems: dict = {}
+
+    def produce(self, path: str) -> bytes:
+        """The bytes of one page (empty for a page whose template failed)."""
+        data = self.render_bytes(path)
+        self.record(path, spare.digest_of(data))
+        return data
+
+    def render_bytes(self, path: str) -> bytes:
+        """Make and render one page (empty if its template failed, remembering the problem)."""
+        result = render.render_or_problem(self.env, self.recipes[path].page(self.common))
+        if isinstance(result, Problem):
+            self.problems.setdefault((result.path, result.line, result.message), result)
+            return b""
+        return result.encode("utf-8")
+
+    def record(self, path: str, digest: str) -> None:
+        """Enter a page written with this digest in the memo."""
+        self.memo.pages[path] = (self.marks[path], digest)
+        self.memo.dirty = True
+
+    def check(self) -> None:
+        """Raise every template problem met so far."""
+        if self.problems:
+            raise ContentError(list(self.problems.values()))
+
+    def release(self) -> None:
+        """Let go of the pages' recipes and the list items rendering kept (a helper done with its share),
+        having sent the last items made to the sink."""
+        self.recipes = {}
+        if self.sink is not None:
+            self.sink.close()
+        self.env.globals["remembered"].forget()
+
+
+def stored_digests(memo: Memo) -> dict:
+    """id -> (value, digest) of the events and bodies in the memo: an event by the digest of its model
+    without its body, made when it was parsed; a body by the key it is stored under (its text and the
+    settings), which determines it. A warm build need not pickle 10,000 unchanged events and bodies."""
+    known = {id(body): (body, "body:" + key) for key, body in memo.bodies.items()}
+    for name, (_, model, _, _, head) in memo.files.items():
+        if head is not None and isinstance(model, Event):
+            known[id(model)] = (model, "event:" + head)
+    return known
+
+
+def changed_pages(memo: Memo, salt: str, vouched: dict, carried: dict | None = None, readers: dict | None = None):
+    """A render_pages that keeps pages whose inputs and output file are unchanged (spare.Keep)
+    and leaves the others to be made and rendered as they are written (spare.Deferred).
+    `carried` keeps shared values' digests from one call to the next (serve); `readers` is given
+    what each page reads of the WATCHED values."""
+    def render_pages(env, plan):
+        known = {} if carried is None else carried
+        known.update(stored_digests(memo))
+        prints = Fingerprints(cache.digest(salt, pickle.dumps(plan.common, protocol=5)), SHARED, known,
+                              WATCHED if readers is not None else None)
+        marks = {r.path: prints.of(r.path, (r.make, r.inputs)) for r in plan.recipes}
+        prints.carry()
+        if readers is not None:
+            readers.update(prints.read)
+        kept = {}
+        for recipe in plan.recipes:
+            old = memo.pages.get(recipe.path)
+            if old is not None and old[0] == marks[recipe.path] and vouched.get(recipe.path) == old[1]:
+                kept[recipe.path] = old
+        if kept.keys() != memo.pages.keys():
+            memo.pages, memo.dirty = dict(kept), True
+        stream = PageStream(env, plan.common, {r.path: r for r in plan.recipes if r.path not in kept}, memo, marks)
+        return {r.path: spare.Keep(kept[r.path][1]) if r.path in kept else spare.Deferred(stream, r.path)
+                for r in plan.recipes}
+    return render_pages
