@@ -238,6 +238,11 @@ class StoredBodies(dict):
         """The Body of a slug the memo keeps a body for, else `default` (a body it lost: KeyError)."""
         return self[slug] if slug in self or slug in self.keys else default
 
+    def forget_shards(self) -> None:
+        """Let go of the shards read so far (the bodies taken from them stay): a quick build reads a
+        shard of 150 bodies for each body a feed shows, 45 MB at 10,000 events, and forks to render."""
+        self.shards = {}
+
     def __missing__(self, slug: str):
         key = self.keys[slug]
         name = _shard_of("bodies", key, BODY_SHARDS)

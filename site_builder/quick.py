@@ -203,6 +203,7 @@ def make_pages(site_dir: Path, store, site, bodies: dict, paths: list) -> dict |
     recipes = [replan(site, cards, bodies, url, path) for path in paths]
     if None in recipes:
         return None
+    bodies.forget_shards()  # every body the pages show is in their recipes now
     return render_recipes(site_dir, store, pages.common_values(site, url), recipes)
 
 
@@ -227,6 +228,7 @@ def make_listed(site_dir: Path, store, site, bodies: dict, firsts: dict, paths: 
         return None
     if reads is not None:
         reads.update(moves.noted_reads(planned.recipes))
+    bodies.forget_shards()  # every body the pages show is in their recipes now
     rest = render_recipes(site_dir, store, planned.common, list(planned.recipes), items)
     return None if rest is None else {**made, **rest}
 
