@@ -194,7 +194,7 @@ def remembered_calls(memory: dict, budget: int = 16_000_000, kept: dict | None =
     A subject with a `slug` (a card) is looked up in `kept` before its item is made, unless its slug
     is `stale`; an item made is given to `sink` (KeptItems)."""
     size = [0]
-    kept = kept or {}
+    made = item_maker(kept or {}, stale, sink)
 
     def remembered(macro, subject, *args):
         key = (macro.name, id(subject), *args)
@@ -206,15 +206,7 @@ def remembered_calls(memory: dict, budget: int = 16_000_000, kept: dict | None =
             pass
         except TypeError:
             return macro(subject, *args)
-        slug = getattr(subject, "slug", None)
-        where = kept.get((macro.name, slug, *args)) if slug is not None and slug not in stale else None
-        if where is not None:
-            text, start, end = where
-            value = str.__new__(markupsafe.Markup, text[start:end])
-        else:
-            value = macro(subject, *args)
-            if sink is not None and slug is not None:
-                sink((macro.name, slug, *args), value)
+        value = made(macro, subject, args)
         if size[0] > budget:
             forget()
         memory[key] = (subject, value)
@@ -225,17 +217,37 @@ def remembered_calls(memory: dict, budget: int = 16_000_000, kept: dict | None =
         memory.clear()
         size[0] = 0
 
+    remembered.forget, remembered.list = forget, list_joiner(remembered)
+    return remembered
+
+
+def item_maker(kept: dict, stale, sink):
+    """made(macro, subject, args): the macro's output, taken from `kept` for a subject whose slug is
+    there and not `stale`, else made (and given to `sink`, for a subject with a slug)."""
+    def made(macro, subject, args):
+        slug = getattr(subject, "slug", None)
+        where = kept.get((macro.name, slug, *args)) if slug is not None and slug not in stale else None
+        if where is not None:
+            text, start, end = where
+            return str.__new__(markupsafe.Markup, text[start:end])
+        value = macro(subject, *args)
+        if sink is not None and slug is not None:
+            sink((macro.name, slug, *args), value)
+        return value
+    return made
+
+
+def list_joiner(remembered):
+    """`remembered_list(head, foot, subjects, level)` for templates: remembered(head, subject, level) and
+    remembered(foot, subject) for each subject, joined: the loop of a month's list, run here rather
+    than in Jinja (5 µs an item less)."""
     def remembered_list(head, foot, subjects, level):
-        """remembered(head, subject, level) and remembered(foot, subject) for each subject, joined: the
-        loop of a month's list, run here rather than in Jinja (5 µs an item less)."""
         parts = []
         for subject in subjects:
             parts.append(remembered(head, subject, level))
             parts.append(remembered(foot, subject))
         return str.__new__(markupsafe.Markup, "".join(parts))
-
-    remembered.forget, remembered.list = forget, remembered_list
-    return remembered
+    return remembered_list
 
 
 def template_problem(error: Exception, name: str) -> Problem:
