@@ -17,8 +17,8 @@ from site_builder import __version__, cache, content, forked, index, output, pag
 from site_builder.bodies import link_line, link_rules
 from site_builder.errors import Problem, UsageError, fail_if_errors
 from site_builder.memo import PARTS as memo_parts, Memo, add_bodies, forget_missing, parse_files, render_texts, with_field
-from site_builder.stream import PageStream, changed_pages
 from site_builder.model import Event
+from site_builder.stream import PageStream, changed_pages
 
 
 @dataclass(frozen=True)

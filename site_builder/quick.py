@@ -21,13 +21,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from site_builder import claim_pages, content, exports, forked, index, moves, pages, render
-from site_builder.snapshot import Snapshot, changes, readers_by_slug
 from site_builder.bodies import Body, unlinked_drafts
 from site_builder.errors import Problem
 from site_builder.memo import StoredBodies, body_keys, head_digest, saved_file, with_field
 from site_builder.model import Event
 from site_builder.patch import patched
 from site_builder.preview import converted_body
+from site_builder.snapshot import Snapshot, changes, readers_by_slug
 
 # The fields an edit may change and move the event in no list, count or warning: what its card and
 # page show of it (pages read them only from its card, model and body, which fingerprinting notes).
