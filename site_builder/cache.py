@@ -20,7 +20,7 @@ from pathlib import Path
 
 from site_builder import __version__
 
-FORMAT = 7
+FORMAT = 8  # raised whenever what an entry holds changes shape (8: list items kept as text batches; moves' notes)
 
 
 class Store:

@@ -147,11 +147,14 @@ def kept_items(store, token: str) -> dict:
     for name in ITEM_ENTRIES:
         values = store.load_each(name)
         if values and values[0] == token:
-            for keys, text, sizes in values[1:]:
-                start = 0
-                for key, size in zip(keys, sizes):
-                    found[key] = (text, start, start + size)
-                    start += size
+            try:
+                for keys, text, sizes in values[1:]:
+                    start = 0
+                    for key, size in zip(keys, sizes):
+                        found[key] = (text, start, start + size)
+                        start += size
+            except (TypeError, ValueError):  # not batches as ItemSink writes them: use none of it
+                return {}
     return found
 
 

@@ -120,3 +120,12 @@ def test_an_item_sink_keeps_each_item_once_under_its_token(tmp_path):
     kept = {key: text[start:end] for key, (text, start, end) in render.kept_items(store, "token-1").items()}
     assert kept == {("item", "a", 3): "<h3>A</h3>", ("item", "b", 3): "<h3>" + "B" * 30 + "</h3>"}
     assert render.kept_items(store, "token-2") == {}  # items of another build's snapshot
+
+
+def test_kept_items_not_in_the_shape_an_item_sink_writes_are_not_used(tmp_path):
+    store = cache.Store(tmp_path / "store")
+    writer = store.writer(render.ITEM_ENTRIES[0])
+    writer.dump("token-1")
+    writer.dump([(("item", "a", 3), "<h3>A</h3>")])  # an older layout: (key, html) pairs
+    writer.close()
+    assert render.kept_items(store, "token-1") == {}
