@@ -13,7 +13,8 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from site_builder import __version__, cache, content, forked, index, output, pages, quick, render, schema, snapshot, spare, workers
+from site_builder import (__version__, cache, content, forked, index, listitems, output, pages, quick, render, schema, snapshot,
+                          spare, workers)
 from site_builder.bodies import link_line, link_rules
 from site_builder.errors import Problem, UsageError, fail_if_errors
 from site_builder.memo import PARTS as memo_parts, Memo, add_bodies, forget_missing, parse_files, render_texts, with_field
@@ -286,10 +287,10 @@ def build_fully(site_path, store, tree, given: Given, watch, keep: list | None =
     helper = None if memo.pages else forked.start_early(lambda: every_page(site, bodies, site_path, store, token), staging,
                                                         len(site.events), after=lambda: saved_by_helper(store, memo, site))
     readers: dict = {}
-    sink = render.ItemSink(store, render.ITEM_ENTRIES[0], token) if tree is not None else None
+    sink = listitems.ItemSink(store, "main", token) if tree is not None else None
     try:
         render_pages = changed_pages(memo, given.salt, tree.vouched() if tree else {}, readers=readers)
-        env = render.environment(site_path, store=store, items=render.KeptItems(sink=sink))
+        env = render.environment(site_path, store=store, items=listitems.KeptItems(sink=sink))
         files = make_files(site, bodies, site_path, env, render_pages=render_pages, store=store)
         watch.lap("plan and render pages")
         helper = forked.adopt(helper, files) if helper else forked.share(files, staging)
@@ -328,8 +329,8 @@ def every_page(site, bodies, site_path: Path, store=None, token: str | None = No
     """A PageStream of every page, remembering nothing (what a cold build's helper makes its share from),
     keeping the list items it makes for the snapshot `token` if given."""
     planned = plan_site(site, bodies)
-    sink = render.ItemSink(store, render.ITEM_ENTRIES[1], token) if token and store is not None else None
-    env = render.environment(site_path, store=store, items=render.KeptItems(sink=sink))
+    sink = listitems.ItemSink(store, "helper", token) if token and store is not None else None
+    env = render.environment(site_path, store=store, items=listitems.KeptItems(sink=sink))
     return PageStream(env, planned.common, {r.path: r for r in planned.recipes}, Memo(), {}, sink)
 
 

@@ -20,7 +20,7 @@ import pickle
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from site_builder import claim_pages, content, exports, forked, index, moves, pages, render
+from site_builder import claim_pages, content, exports, forked, index, listitems, moves, pages, render
 from site_builder.bodies import Body, unlinked_drafts
 from site_builder.errors import Problem
 from site_builder.memo import StoredBodies, body_keys, head_digest, saved_file, with_field
@@ -169,7 +169,7 @@ def remake(site_dir: Path, site_label: str, store, snapshot: Snapshot, now: int,
         if before:
             firsts = {**snapshot.firsts, **{edit.slug: edit.body.first_paragraph for edit in edits}}
             # The list items the full build made are used again, but for the events edited since (their cards changed).
-            items = render.KeptItems(render.kept_items(store, snapshot.token), snapshot.edited | {edit.slug for edit in edits})
+            items = listitems.KeptItems(listitems.KeptColumns(store, snapshot.token), snapshot.edited | {edit.slug for edit in edits})
             made = make_listed(site_dir, store, site, bodies, firsts, paths, before, held, reads, items)
         else:
             made = make_pages(site_dir, store, site, bodies, paths)
@@ -214,7 +214,7 @@ def cards_before(site, bodies: dict, slugs: list) -> dict:
 
 
 def make_listed(site_dir: Path, store, site, bodies: dict, firsts: dict, paths: list, before: dict, held,
-                reads: dict | None = None, items: render.KeptItems | None = None) -> dict | None:
+                reads: dict | None = None, items: listitems.KeptItems | None = None) -> dict | None:
     """path -> bytes of each page named: an export patched (patch.py) from the bytes `held(path)`
     gives, else planned (only the pages named, and the cards they show, from `firsts`) and rendered;
     None if a page is not planned or fails to render. `before`: the edited events' (model, card)
@@ -239,7 +239,7 @@ def rendered(env, common: dict, recipe) -> bytes | Problem:
     return text if isinstance(text, Problem) else text.encode("utf-8")
 
 
-def render_recipes(site_dir: Path, store, common: dict, recipes: list, items: render.KeptItems | None = None) -> dict | None:
+def render_recipes(site_dir: Path, store, common: dict, recipes: list, items: listitems.KeptItems | None = None) -> dict | None:
     """path -> bytes of each recipe's page, in two processes when there is enough to do (forked.in_two);
     None if one fails to render (the full build reports it). `items`: as render.environment's."""
     env = render.environment(site_dir, store=store, items=items) if recipes else None

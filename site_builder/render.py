@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import traceback
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import jinja2
 import markupsafe
@@ -92,75 +89,9 @@ class Template(jinja2.Template):
         return super()._from_namespace(environment, namespace, dict(globals))
 
 
-@dataclass(frozen=True)
-class KeptItems:
-    """List items an earlier build made, to use again (`kept`: (macro name, slug, *args) -> where the
-    HTML is, from kept_items; never for the slugs in `stale`, whose cards may have changed since), and
-    where the items this build makes go (`sink(key, html)`, an ItemSink)."""
-
-    kept: dict = field(default_factory=dict)
-    stale: frozenset = frozenset()
-    sink: Callable | None = None
-
-
-ITEM_ENTRIES = ("items-main", "items-helper")  # one per process of a cold build that makes list items
-
-
-class ItemSink:
-    """The list items a full build makes, sent to a store entry in batches as they are made, under the
-    token of the snapshot the build leaves: the next quick builds use them again instead of making
-    the same items for the 7,000 cards of a busy actor's page. At most `limit` characters are kept."""
-
-    def __init__(self, store, name: str, token: str, limit: int = 64_000_000):
-        self.writer, self.batch, self.room = store.writer(name), [], limit
-        self.sent: set = set()  # an item made again (once remembered items were forgotten) is not sent twice
-        if self.writer is not None:
-            self.writer.dump(token)
-
-    def __call__(self, key: tuple, html: str) -> None:
-        if self.writer is None or self.room < 0 or key in self.sent:
-            return
-        self.sent.add(key)
-        self.batch.append((key, html))
-        self.room -= len(html)
-        if len(self.batch) >= 1000:
-            self.flush()
-
-    def flush(self) -> None:
-        """Write the batch."""
-        if self.batch and self.writer is not None:  # as one text: 40,000 strings take three times as long to load
-            self.writer.dump(([key for key, _ in self.batch], "".join([html for _, html in self.batch]),
-                              [len(html) for _, html in self.batch]))
-        self.batch = []
-
-    def close(self) -> None:
-        """Write the rest and seal the entry (in the process that opened it only)."""
-        if self.writer is not None and self.writer.pid == os.getpid():
-            self.flush()
-            self.writer.close()
-
-
-def kept_items(store, token: str) -> dict:
-    """(macro name, slug, *args) -> (text, start, end): where the HTML of each list item the full build
-    that left the snapshot `token` made is (text[start:end])."""
-    found = {}
-    for name in ITEM_ENTRIES:
-        values = store.load_each(name)
-        if values and values[0] == token:
-            try:
-                for keys, text, sizes in values[1:]:
-                    start = 0
-                    for key, size in zip(keys, sizes):
-                        found[key] = (text, start, start + size)
-                        start += size
-            except (TypeError, ValueError):  # not batches as ItemSink writes them: use none of it
-                return {}
-    return found
-
-
-def environment(site_dir: Path, serve_values: dict | None = None, store=None, items: KeptItems | None = None) -> jinja2.Environment:
+def environment(site_dir: Path, serve_values: dict | None = None, store=None, items=None) -> jinja2.Environment:
     """A Jinja environment that looks in SITE/templates, then the default theme (compiled templates
-    kept in `store`, if given; list items kept and made as `items` says)."""
+    kept in `store`, if given; list items kept and made as `items`, a listitems.KeptItems, says)."""
     loaders = []
     own = site_dir / "templates"
     if own.is_dir():
@@ -178,8 +109,8 @@ def environment(site_dir: Path, serve_values: dict | None = None, store=None, it
     )
     env.template_class = Template
     env.globals.update(SERVE_DEFAULTS, **(serve_values or {}))
-    items = items or KeptItems()
-    env.globals["remembered"] = remembered_calls({}, kept=items.kept, stale=items.stale, sink=items.sink)
+    kept, stale, sink = (items.kept, items.stale, items.sink) if items is not None else (None, frozenset(), None)
+    env.globals["remembered"] = remembered_calls({}, kept=kept, stale=stale, sink=sink)
     env.globals["remembered_list"] = env.globals["remembered"].list
     return env
 
@@ -195,7 +126,7 @@ def remembered_calls(memory: dict, budget: int = 16_000_000, kept: dict | None =
     The memory holds at most about `budget` characters of HTML, then starts afresh (at 100,000
     events the items would otherwise take 450 MB); `remembered.forget()` empties it.
     A subject with a `slug` (a card) is looked up in `kept` before its item is made, unless its slug
-    is `stale`; an item made is given to `sink` (KeptItems)."""
+    is `stale`; an item made is given to `sink` (listitems.py)."""
     size = [0]
     made = item_maker(kept or {}, stale, sink)
 
@@ -224,9 +155,10 @@ def remembered_calls(memory: dict, budget: int = 16_000_000, kept: dict | None =
     return remembered
 
 
-def item_maker(kept: dict, stale, sink):
-    """made(macro, subject, args): the macro's output, taken from `kept` for a subject whose slug is
-    there and not `stale`, else made (and given to `sink`, for a subject with a slug)."""
+def item_maker(kept, stale, sink):
+    """made(macro, subject, args): the macro's output, taken from `kept` (its get(key) gives where the
+    HTML is, or None) for a subject whose slug is not `stale`, else made (and given to `sink`, for a
+    subject with a slug)."""
     def made(macro, subject, args):
         slug = getattr(subject, "slug", None)
         where = kept.get((macro.name, slug, *args)) if slug is not None and slug not in stale else None

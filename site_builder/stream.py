@@ -25,7 +25,7 @@ class PageStream:
 
     def __init__(self, env, common: dict, recipes: dict, memo: Memo, marks: dict, sink=None):
         self.env, self.common, self.memo, self.marks = env, common, memo, marks
-        self.recipes, self.sink = recipes, sink  # sink: the render.ItemSink the env sends list items to
+        self.recipes, self.sink = recipes, sink  # sink: the listitems.ItemSink the env sends list items to
         self.problems: dict = {}
 
     def produce(self, path: str) -> bytes:

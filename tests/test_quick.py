@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Scratch, event_text
-from site_builder import cache, index, render, snapshot, workers
+from site_builder import cache, index, listitems, snapshot, workers
 from site_builder.bodies import Body
 from site_builder.build import Stopwatch, build, load_and_convert, plan_site
 from site_builder.pages import SHARED, WATCHED
@@ -360,23 +360,21 @@ def test_random_edits_in_a_row_give_the_bytes_of_a_plain_build(site, tmp_path, m
 
 
 def test_a_card_edit_uses_the_list_items_the_full_build_kept_but_the_edited_ones(site):
-    """The quick path takes every unchanged card's list item from the full build (render.kept_items),
-    and makes the edited event's afresh: here the kept items are marked, to see which were used."""
+    """The quick path takes every unchanged card's list item from the full build (listitems.py), and
+    makes the edited event's afresh: here the kept items are marked, to see which were used."""
     store = cache.Store(site / ".cache" / "site-builder")
     token = snapshot.load(store).token
-    items = render.kept_items(store, token)
     edited, other = event_files(site)[5], event_files(site)[6]
-    assert {key[1] for key in items} >= {edited.stem, other.stem}
-    marked = {key: (f"<li>KEPT {key[1]}</li>" if key[1] in (edited.stem, other.stem) else text[start:end])
-              for key, (text, start, end) in items.items()}
-    sink = render.ItemSink(store, render.ITEM_ENTRIES[0], token)
-    for key, html in marked.items():
-        sink(key, html)
+    column = ("event_head", 3)  # the year pages'
+    kept = listitems.load_column(store, token, column)
+    assert {edited.stem, other.stem} <= kept.keys()
+    sink = listitems.ItemSink(store, "main", token)
+    for slug, (text, start, end) in kept.items():
+        sink((column[0], slug, *column[1:]), f"<li>KEPT {slug}</li>" if slug in (edited.stem, other.stem) else text[start:end])
     sink.close()
-    store.discard(render.ITEM_ENTRIES[1])
+    store.discard(listitems.entry("helper", column))
     retitle(site, 5, "Freshly")
     assert quickly(build(site))
-    year = f"years/{edited.parent.name}/index.html"
-    listed = [(site / "output" / p).read_text() for p in (year, *(f"years/{other.parent.name}/index.html",))]
+    listed = [(site / "output" / f"years/{path.parent.name}/index.html").read_text() for path in (edited, other)]
     assert f"KEPT {other.stem}" in listed[1]
     assert f"KEPT {edited.stem}" not in listed[0] and "Freshly" in listed[0]

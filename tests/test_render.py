@@ -107,25 +107,3 @@ def test_kept_list_items_stand_in_for_unchanged_cards_and_made_ones_go_to_the_si
     assert remembered(module.item, c, 4) == "<h4>C</h4>" and remembered(module.item, c, 4) == "<h4>C</h4>"
     assert remembered(module.item, a, 2) == "<h2>A &amp; co</h2>"
     assert made == {("item", "b", 3): "<h3>B</h3>", ("item", "c", 4): "<h4>C</h4>", ("item", "a", 2): "<h2>A &amp; co</h2>"}
-
-
-def test_an_item_sink_keeps_each_item_once_under_its_token(tmp_path):
-    store = cache.Store(tmp_path / "store")
-    sink = render.ItemSink(store, render.ITEM_ENTRIES[0], "token-1", limit=30)
-    sink(("item", "a", 3), markupsafe.Markup("<h3>A</h3>"))
-    sink(("item", "a", 3), markupsafe.Markup("<h3>A</h3>"))  # made again after the memory was emptied
-    sink(("item", "b", 3), markupsafe.Markup("<h3>" + "B" * 30 + "</h3>"))
-    sink(("item", "c", 3), markupsafe.Markup("<h3>C</h3>"))  # past the limit
-    sink.close()
-    kept = {key: text[start:end] for key, (text, start, end) in render.kept_items(store, "token-1").items()}
-    assert kept == {("item", "a", 3): "<h3>A</h3>", ("item", "b", 3): "<h3>" + "B" * 30 + "</h3>"}
-    assert render.kept_items(store, "token-2") == {}  # items of another build's snapshot
-
-
-def test_kept_items_not_in_the_shape_an_item_sink_writes_are_not_used(tmp_path):
-    store = cache.Store(tmp_path / "store")
-    writer = store.writer(render.ITEM_ENTRIES[0])
-    writer.dump("token-1")
-    writer.dump([(("item", "a", 3), "<h3>A</h3>")])  # an older layout: (key, html) pairs
-    writer.close()
-    assert render.kept_items(store, "token-1") == {}

@@ -1,0 +1,67 @@
+"""listitems.py: list items kept column by column under a snapshot's token, each once, and loaded a column at a time."""
+
+from __future__ import annotations
+
+import markupsafe
+
+from site_builder import cache, listitems
+
+
+def test_an_item_sink_keeps_each_item_once_by_column_under_its_token(tmp_path):
+    store = cache.Store(tmp_path / "store")
+    sink = listitems.ItemSink(store, "main", "token-1", limit=40)
+    sink(("head", "a", 3), markupsafe.Markup("<h3>A</h3>"))
+    sink(("head", "a", 3), markupsafe.Markup("<h3>A</h3>"))  # made again after the memory was emptied
+    sink(("head", "a", 4), markupsafe.Markup("<h4>A</h4>"))
+    sink(("foot", "b"), markupsafe.Markup("<p>" + "B" * 20 + "</p>"))
+    sink(("head", "c", 3), markupsafe.Markup("<h3>C</h3>"))  # past the limit
+    sink.close()
+    kept = listitems.KeptColumns(store, "token-1")
+
+    def html(key):
+        where = kept.get(key)
+        return where and where[0][where[1]:where[2]]
+    assert (html(("head", "a", 3)), html(("head", "a", 4)), html(("foot", "b"))) == ("<h3>A</h3>", "<h4>A</h4>", "<p>" + "B" * 20 + "</p>")
+    assert html(("head", "c", 3)) is None and html(("head", "b", 3)) is None
+    assert listitems.load_column(store, "token-1", ("head", 3)).keys() == {"a"}
+    assert listitems.load_column(store, "token-2", ("head", 3)) == {}  # items of another build's snapshot
+
+
+def test_each_column_is_loaded_on_its_first_use_only(tmp_path, monkeypatch):
+    store = cache.Store(tmp_path / "store")
+    for process, slug in (("main", "a"), ("helper", "b")):
+        sink = listitems.ItemSink(store, process, "token")
+        sink(("head", slug, 3), f"<h3>{slug}</h3>")
+        sink(("foot", slug), f"<p>{slug}</p>")
+        sink.close()
+    loaded = []
+    original = listitems.load_column
+    monkeypatch.setattr(listitems, "load_column", lambda *args: loaded.append(args[2]) or original(*args))
+    kept = listitems.KeptColumns(store, "token")
+    assert kept.get(("head", "a", 3)) and kept.get(("head", "b", 3)) and kept.get(("head", "z", 3)) is None
+    assert loaded == [("head", 3)]  # both processes' items of the column, read once
+    assert kept.get(("foot", "b")) and loaded == [("head", 3), ("foot",)]
+
+
+def test_kept_items_not_in_the_shape_an_item_sink_writes_are_not_used(tmp_path):
+    store = cache.Store(tmp_path / "store")
+    writer = store.writer(listitems.entry("main", ("head", 3)))
+    writer.dump("token-1")
+    writer.dump([("a", "<h3>A</h3>")])  # another layout
+    writer.close()
+    assert listitems.load_column(store, "token-1", ("head", 3)) == {}
+
+
+def test_a_process_forked_from_the_sink_writes_nothing(tmp_path):
+    import os
+    store = cache.Store(tmp_path / "store")
+    sink = listitems.ItemSink(store, "main", "token")
+    sink(("head", "a", 3), "<h3>A</h3>")
+    pid = os.fork()
+    if pid == 0:
+        sink(("head", "z", 3), "<h3>Z</h3>")
+        sink.close()
+        os._exit(0)
+    os.waitpid(pid, 0)
+    sink.close()
+    assert listitems.load_column(store, "token", ("head", 3)).keys() == {"a"}
