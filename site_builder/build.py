@@ -271,6 +271,8 @@ def build_quickly(site_path: Path, store, tree, given: Given, watch, surveyed=No
 def build_fully(site_path, store, tree, given: Given, watch, keep: list | None = None, surveyed=None) -> Result:
     """Load everything, plan every page, make those that changed, publish; leave a snapshot for the quick path."""
     others, stats = (snapshot.read_others(site_path), {}) if tree is not None else ({}, None)
+    if tree is not None:
+        store.remove_abandoned()
     memo = Memo.load(store)
     watch.lap("read cache")
     with workers.Pool(start=not memo.files) as pool:  # a cold build forks its workers while small

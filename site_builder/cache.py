@@ -109,12 +109,32 @@ class Store:
         except Exception:  # noqa: BLE001 - a cache that cannot be read is simply not used
             return []
 
+    def remove_abandoned(self) -> None:
+        """Remove the unfinished entries of writers whose process is gone (a build killed while saving,
+        or a helper stopped before it sealed its list items)."""
+        for path in self.root.glob(".*.tmp"):
+            pid = path.name.rsplit(".", 2)[-2]
+            if pid.isdigit() and not alive(int(pid)):
+                with contextlib.suppress(OSError):
+                    path.unlink()
+
     def discard(self, name: str) -> None:
         """Remove the value stored as `name`, if any."""
         try:
             os.unlink(self.root / f"{name}.pickle")
         except OSError:
             pass
+
+
+def alive(pid: int) -> bool:
+    """Whether a process with this id exists."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's
+        return True
+    return True
 
 
 def digest(*parts) -> str:

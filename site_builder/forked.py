@@ -19,7 +19,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from site_builder import spare, workers
+from site_builder import cache, spare, workers
 from site_builder.fingerprints import Many
 from site_builder.exports import make_events_json, make_search, make_timelinejs
 from site_builder.pages import make_actor_timeline
@@ -244,19 +244,8 @@ def remove_abandoned(state_dir: Path) -> None:
     """Remove the staging folders of builds that were killed (their process is gone) before closing them."""
     for folder in state_dir.glob("staged-*-*"):
         pid = folder.name.split("-")[1]
-        if pid.isdigit() and not alive(int(pid)):
+        if pid.isdigit() and not cache.alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
-
-
-def alive(pid: int) -> bool:
-    """Whether a process with this id exists."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's
-        return True
-    return True
 
 
 def release_free_memory() -> None:

@@ -58,3 +58,34 @@ def test_an_abandoned_entry_leaves_nothing(tmp_path):
     writer.dump("later")
     writer.close()
     assert store.load_each("items") == [] and not list((tmp_path / "store").glob("*items*"))
+
+
+def dead_pid() -> int:
+    """The id of a process that has ended."""
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+    return pid
+
+
+def test_unfinished_entries_of_ended_processes_are_removed(tmp_path):
+    store = cache.Store(tmp_path / "store")
+    store.save("kept", "value")
+    ended = tmp_path / "store" / f".items-main-x.pickle.{dead_pid()}.tmp"
+    running = tmp_path / "store" / f".items-main-y.pickle.{os.getpid()}.tmp"
+    for path in (ended, running):
+        path.write_bytes(b"half written")
+    store.remove_abandoned()
+    assert not ended.exists() and running.exists() and store.load("kept") == "value"
+    cache.Store(tmp_path / "nowhere").remove_abandoned()  # no folder yet: nothing to do
+
+
+def test_a_full_build_removes_what_a_killed_build_left_half_written(scratch):
+    scratch.event("one")
+    scratch.build()
+    left = scratch.root / ".cache" / "site-builder" / f".items-helper-x.pickle.{dead_pid()}.tmp"
+    left.write_bytes(b"half written")
+    scratch.write("site.yaml", "title: Another\n")  # not a change the quick path takes
+    scratch.build()
+    assert not left.exists()
