@@ -47,16 +47,24 @@ class Store:
                 return None
         return self._key
 
-    def load(self, name: str):
-        """The value stored as `name`, or None if missing, forged, corrupt or from another version."""
+    def unsealed(self, name: str) -> memoryview | None:
+        """The pickled bytes stored as `name` when their seal holds; None if missing or forged."""
         key = self.key(create=False) if self.enabled else None
         if key is None:
             return None
         try:
             data = (self.root / f"{name}.pickle").read_bytes()
-            seal, body = data[:32], data[32:]
-            if not hmac.compare_digest(seal, hmac.new(key, body, hashlib.sha256).digest()):
-                return None
+        except OSError:
+            return None
+        body = memoryview(data)[32:]
+        return body if hmac.compare_digest(data[:32], hmac.new(key, body, hashlib.sha256).digest()) else None
+
+    def load(self, name: str):
+        """The value stored as `name`, or None if missing, forged, corrupt or from another version."""
+        body = self.unsealed(name)
+        if body is None:
+            return None
+        try:
             stamp, value = pickle.loads(body)
             return value if stamp == self.stamp else None
         except Exception:  # noqa: BLE001 - a cache that cannot be read is simply not used
@@ -90,14 +98,10 @@ class Store:
     def load_each(self, name: str) -> list:
         """The values a SealedWriter wrote as `name`, in order; none if missing, forged, corrupt or from
         another version."""
-        key = self.key(create=False) if self.enabled else None
-        if key is None:
+        body = self.unsealed(name)
+        if body is None:
             return []
         try:
-            data = (self.root / f"{name}.pickle").read_bytes()
-            body = memoryview(data)[32:]
-            if not hmac.compare_digest(data[:32], hmac.new(key, body, hashlib.sha256).digest()):
-                return []
             stream, values = io.BytesIO(body), []
             if pickle.load(stream) != self.stamp:
                 return []

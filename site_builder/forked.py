@@ -150,17 +150,10 @@ def in_two(items: list, weights: list, work) -> list:
     theirs = halve(weights)
     mine = sorted(set(range(len(items))) - set(theirs))
     release_free_memory()
-    read, write = os.pipe()
-    try:
-        pid = os.fork()
-    except OSError:
-        os.close(read)
-        os.close(write)
+    helper = fork_sending(lambda: work([items[i] for i in theirs]))
+    if helper is None:
         return work(items)
-    if pid == 0:  # the helper: never returns
-        os.close(read)
-        _send(write, lambda: work([items[i] for i in theirs]))
-    os.close(write)
+    pid, read = helper
     try:
         made = dict(zip(mine, work([items[i] for i in mine])))
     finally:
@@ -177,18 +170,7 @@ class Background:
         self.work, self.pid, self.pipe, self.used = work, None, None, False
         if workers.jobs() < 2 or not hasattr(os, "fork"):
             return
-        read, write = os.pipe()
-        try:
-            pid = os.fork()
-        except OSError:
-            os.close(read)
-            os.close(write)
-            return
-        if pid == 0:  # the helper: never returns
-            os.close(read)
-            _send(write, work)
-        os.close(write)
-        self.pid, self.pipe = pid, read
+        self.pid, self.pipe = fork_sending(work) or (None, None)
 
     def result(self):
         """What work() gives (made here if the helper failed or was never forked); None once used."""
@@ -213,6 +195,23 @@ def halve(weights: list) -> list:
         if side:
             theirs.append(i)
     return sorted(theirs)
+
+
+def fork_sending(work) -> tuple[int, int] | None:
+    """(pid, the read end of its pipe) of a forked process that sends back what work() gives (_send,
+    read by _receive); None when the system refuses to fork."""
+    read, write = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read)
+        os.close(write)
+        return None
+    if pid == 0:  # the helper: never returns
+        os.close(read)
+        _send(write, work)
+    os.close(write)
+    return pid, read
 
 
 def _send(pipe: int, work) -> None:

@@ -14,7 +14,7 @@ pages show.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 from site_builder import cache

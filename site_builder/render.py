@@ -115,7 +115,7 @@ def environment(site_dir: Path, serve_values: dict | None = None, store=None, it
     return env
 
 
-def remembered_calls(memory: dict, budget: int = 16_000_000, kept: dict | None = None, stale=frozenset(), sink=None):
+def remembered_calls(memory: dict, budget: int = 16_000_000, kept=None, stale=frozenset(), sink=None):
     """`remembered(macro, subject, *args)` for templates: the macro's output, made once per subject and args.
 
     An event appears in half a dozen lists (year, actors, tags, sources...); its list item is the
