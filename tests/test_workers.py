@@ -1,0 +1,42 @@
+"""The worker pool: results in order, this process doing the last share beside its workers."""
+
+import os
+
+import pytest
+
+from site_builder import workers
+
+
+def _pids_and_squares(shared, chunk):
+    return [(os.getpid(), shared * item * item) for item in chunk]
+
+
+def test_one_cpu_works_in_this_process():
+    made = workers.Pool(count=1).run(_pids_and_squares, 1, range(200))
+    assert made == [(os.getpid(), i * i) for i in range(200)]
+
+
+def test_small_batches_stay_in_this_process():
+    with workers.Pool(count=2, start=True) as pool:
+        made = pool.run(_pids_and_squares, 1, range(10))
+    assert {pid for pid, _ in made} == {os.getpid()}
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="workers are forked")
+@pytest.mark.parametrize("count", [2, 3])
+def test_workers_and_this_process_share_the_items_in_order(count):
+    with workers.Pool(count=count, start=True) as pool:
+        made = pool.run(_pids_and_squares, 3, range(1001))
+    assert [value for _, value in made] == [3 * i * i for i in range(1001)]
+    pids = [pid for pid, _ in made]
+    here = [i for i, pid in enumerate(pids) if pid == os.getpid()]
+    # This process takes the last 1/count of the items; the count - 1 workers the rest.
+    assert here == list(range(1001 - 1001 // count, 1001))
+    assert len(set(pids)) - 1 <= count - 1 and set(pids) != {os.getpid()}
+
+
+def test_jobs_follow_the_environment(monkeypatch):
+    monkeypatch.setenv("SITE_BUILDER_JOBS", "3")
+    assert workers.jobs() == 3
+    monkeypatch.setenv("SITE_BUILDER_JOBS", "nonsense")
+    assert workers.jobs() >= 1
