@@ -34,9 +34,10 @@ from measure import Sample, count_pages, diff_trees, run_measured, tree_hash  # 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 ORDER = ("ours cold", "ours warm, one edit", "ours warm, front matter edit", "ours warm, status edit", "ours warm, date edit",
-         "ours no change", "serve, one edit", "hugo cold", "pelican cold", "pelican with cache")
+         "ours warm, source edit", "ours no change", "serve, one edit", "hugo cold", "pelican cold", "pelican with cache")
 GOALS = {"ours cold": "≤ 1.0× Hugo", "ours warm, one edit": "≤ 0.25× Hugo", "ours warm, front matter edit": "≤ 0.25× Hugo",
          "ours warm, status edit": "≤ 0.25× Hugo", "ours warm, date edit": "≤ 0.25× Hugo",
+         "ours warm, source edit": "≤ 0.25× Hugo",
          "serve, one edit": "≤ 0.15 s"}
 
 
@@ -134,6 +135,17 @@ def redate(site: Path, events: int, round_: int) -> str:
                     lambda value: value[:8] + ("15" if value[8:] != "15" else "16") if len(value) == 10 else None)
 
 
+def add_source(site: Path, events: int, round_: int) -> str:
+    """Add a source to one event (a different one each round), from an outlet it already cites: the
+    outlet's page and the list of sources change with it (the quick path's source edit); return its slug."""
+    path = event_file(site, (round_ * 5003 + 401) % events)
+    text = path.read_text(encoding="utf-8")
+    publisher = text.split("    publisher: ", 1)[1].split("\n", 1)[0]
+    added = f"sources:\n  - url: https://bench.example/{path.stem}/{round_}\n    publisher: {publisher}\n"
+    path.write_text(text.replace("sources:\n", added, 1), encoding="utf-8")
+    return path.stem
+
+
 def set_line(site: Path, events: int, start: int, prefix: str, change) -> str:
     """Give the first event from `start` on whose front matter has a `prefix` line that `change` can
     change the new value; return its slug."""
@@ -163,7 +175,7 @@ def check_build(name: str, sample: Sample) -> Sample:
 
 
 def our_round(cmd: list[str], root: Path, events: int, round_: int) -> tuple[dict[str, Sample], list[str]]:
-    """Warm one-edit, no-change, cold, and warm front matter (title, status, date) edit builds of our
+    """Warm one-edit, no-change, cold, and warm front matter (title, status, date, sources) edit builds of our
     site; the differences between their outputs and cold builds of the same content."""
     site, cold_out, aside = root / "ours", root / "ours-cold-out", root / "ours-cache-aside"
     edit(site, events, round_)
@@ -181,7 +193,7 @@ def our_round(cmd: list[str], root: Path, events: int, round_: int) -> tuple[dic
     edited = tree_hash(site / "output")
     check_build("cold build after the front matter edit", cold_build(cmd, site, cold_out, aside))  # the check, not timed
     differences += diff_trees(edited, tree_hash(cold_out))
-    for name, change in (("status edit", restatus), ("date edit", redate)):
+    for name, change in (("status edit", restatus), ("date edit", redate), ("source edit", add_source)):
         change(site, events, round_)
         samples[f"ours warm, {name}"] = check_build(f"warm build after a {name}", run_measured(cmd + ["build", str(site)]))
         edited = tree_hash(site / "output")

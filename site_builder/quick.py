@@ -6,7 +6,8 @@ members and order, every count, link and warning is as it was: only the pages th
 can change. After an edit to its body past the first paragraph, those are the event's own page
 and the Atom feeds that carry its text; after an edit to what its card shows (title, summary,
 status, first paragraph), also every list, export and neighbouring page that shows the card; after
-an edit to its dates, which moves it within its lists, also the pages moves.py names.
+an edit to its dates, which moves it within its lists, also the pages moves.py names; after an edit
+to its sources, also the pages of the outlets they name (source_pages.citing_pages).
 The full build's snapshot (snapshot.py) says what the site was made from and which pages show each
 event. When the only changes since are such edits, the quick path remakes those pages and keeps
 every other file. Anything else (a file added, removed or renamed, any other field, settings,
@@ -20,11 +21,11 @@ import pickle
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from site_builder import claim_pages, content, exports, forked, index, listitems, moves, pages, render
+from site_builder import claim_pages, content, exports, forked, index, listitems, moves, pages, render, source_pages
 from site_builder.bodies import Body, unlinked_drafts
 from site_builder.errors import Problem
 from site_builder.memo import StoredBodies, body_keys, head_digest, saved_file, with_field
-from site_builder.model import Event
+from site_builder.model import NO_LINES, Event
 from site_builder.patch import patched
 from site_builder.preview import converted_body
 from site_builder.snapshot import Snapshot, changes, readers_by_slug
@@ -64,13 +65,16 @@ class Edit:
     model: Event | None  # its new model (without its Markdown) when its front matter changed
     listed: bool  # whether its card may show the change: every list that shows it is remade
     moved: bool = False  # whether its date may have changed (moves.py)
+    sourced: bool = False  # whether its sources changed (sourced_pages)
+    shifted: bool = False  # whether it differs in more than CARD_FIELDS, or its lines moved
 
 
 def looked_again(site_dir: Path, site_label: str, store, snapshot: Snapshot, path: str) -> tuple | None:
     """(path, slug, the event loaded again, its head digest, whether its front matter changed, whether
-    its dates did) when the file at `path` is an event of the snapshot's site, loads without problems
-    and differs at most in CARD_FIELDS and moves.DATE_FIELDS (then taking no stance); None otherwise. Decided before the snapshot's site is unpickled (0.15 s at 10,000
-    events), which the full build that follows any other edit does not need."""
+    it differs from the full build's in more than CARD_FIELDS or in its lines) when the file at `path`
+    is an event of the snapshot's site, loads without problems and differs at most in CARD_FIELDS,
+    moves.DATE_FIELDS and `sources` (then taking no stance); None otherwise. Decided before the snapshot's site is unpickled (0.15 s
+    at 10,000 events), which the full build that follows any other edit does not need."""
     if path not in snapshot.events:
         return None
     slug, head = snapshot.events[path]
@@ -83,30 +87,39 @@ def looked_again(site_dir: Path, site_label: str, store, snapshot: Snapshot, pat
     entry = saved_file(store, f"{site_label}|{path}")
     if entry is None or entry[2] or not isinstance(entry[1], Event):
         return None
-    if frame_digest(entry[1]) == frame_digest(model):
+    was = entry[1]
+    if frame_digest(was) == frame_digest(model):
         return path, slug, model, new_head, True, False
-    if not model.claims and frame_digest(entry[1], MOVE_FIELDS) == frame_digest(model, MOVE_FIELDS):
+    # Lines may shift too (a source added): only problems cite them, and remake() takes no event with one.
+    if not model.claims and frame_digest(was, SHIFT_FIELDS, lines=False) == frame_digest(model, SHIFT_FIELDS, lines=False):
         return path, slug, model, new_head, True, True
     return None
 
 
-MOVE_FIELDS = CARD_FIELDS + moves.DATE_FIELDS
+SHIFT_FIELDS = CARD_FIELDS + moves.DATE_FIELDS + ("sources",)
 
 
-def frame_digest(model: Event, fields=CARD_FIELDS) -> str:
-    """A digest of an event without the fields named (its line numbers kept: warnings cite them)."""
+def frame_digest(model: Event, fields=CARD_FIELDS, lines: bool = True) -> str:
+    """A digest of an event without the fields named, and without its line numbers unless `lines`."""
+    if not lines:
+        model = replace(model, lines=NO_LINES, body_line=1)
     return head_digest(replace(model, **dict.fromkeys(fields, "")))
 
 
-def make_edit(site, bodies: dict, path: str, slug: str, model, head: str, changed_head: bool, moved: bool) -> Edit | None:
-    """The edit of one event, with its body converted; None when a link in it names nothing."""
+def make_edit(site, bodies: dict, path: str, slug: str, model, head: str, changed_head: bool, shifted: bool) -> Edit | None:
+    """The edit of one event, with its body converted; None when a link in it names nothing. Its dates
+    and sources are compared with the site as the last build made it (an edit undone since is a change)."""
     body = converted_body(site, model)
     if body is None:
         return None
     settings = site.settings
     key = body_keys([model.body], settings.base_path, settings.unsafe_html, unlinked_drafts(site.content.left_out))[0]
     listed = changed_head or (not model.summary and body.first_paragraph != bodies[slug].first_paragraph)
-    return Edit(path, slug, head, body, key, with_field(model, "body", "") if changed_head else None, listed, moved)
+    last = site.by_slug[slug]
+    moved = changed_head and any(getattr(last, name) != getattr(model, name) for name in moves.DATE_FIELDS)
+    sourced = changed_head and last.sources != model.sources
+    return Edit(path, slug, head, body, key, with_field(model, "body", "") if changed_head else None, listed, moved,
+                sourced, shifted)
 
 
 def statuses(site) -> set:
@@ -160,12 +173,11 @@ def remake(site_dir: Path, site_label: str, store, snapshot: Snapshot, now: int,
         for edit in edits:
             bodies[edit.slug] = edit.body
         edited = index.with_events(site, {edit.slug: edit.model for edit in edits if edit.model is not None})
-        moving = [edit.slug for edit in edits if edit.moved]
-        if statuses(edited) != statuses(site) or (moving and not moves.allowed(site, edited, moving, snapshot.warnings)):
+        paths = remade_paths(snapshot, site, edited, edits)
+        if paths is None:
             return None
-        paths = sorted({*pages_showing(snapshot, edits), *(moves.moved_pages(site, edited, moving) if moving else ())})
         site = edited
-        reads = {} if moving else None
+        reads = {} if any(edit.moved or edit.sourced for edit in edits) else None
         if before:
             firsts = {**snapshot.firsts, **{edit.slug: edit.body.first_paragraph for edit in edits}}
             # The list items the full build made are used again, but for the events edited since (their cards changed).
@@ -182,6 +194,26 @@ def remake(site_dir: Path, site_label: str, store, snapshot: Snapshot, now: int,
                   bodies={e.key: e.body for e in edits}, heads={e.path: (e.slug, e.head) for e in edits},
                   models={e.slug: e.model for e in edits if e.model is not None},
                   firsts={e.slug: e.body.first_paragraph for e in edits}, shown=shown, readers=readers)
+
+
+def remade_paths(snapshot: Snapshot, site, edited, edits: list) -> list | None:
+    """The pages the edits change, from `site` to `edited`; None when one of them takes the full build:
+    it changes which statuses occur; it shifted, and has a warning (warnings cite its lines) or no
+    source left (then it would); a move or a source edit is not allowed (moves.py, source_pages.py)."""
+    if statuses(edited) != statuses(site):
+        return None
+    for edit in edits:
+        if edit.shifted and (not edited.by_slug[edit.slug].sources
+                             or any(problem.path == edit.path for problem in snapshot.warnings)):
+            return None
+    moving = [edit.slug for edit in edits if edit.moved]
+    citing = [edit.slug for edit in edits if edit.sourced]
+    if moving and not moves.allowed(site, edited, moving, snapshot.warnings):
+        return None
+    if citing and source_pages.outlet_names(site) != source_pages.outlet_names(edited):
+        return None
+    return sorted({*pages_showing(snapshot, edits), *(moves.moved_pages(site, edited, moving) if moving else ()),
+                   *(source_pages.citing_pages(site, edited, citing) if citing else ())})
 
 
 def renoted(snapshot: Snapshot, reads: dict, bodies: dict) -> tuple[dict, dict]:

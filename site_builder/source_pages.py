@@ -59,6 +59,24 @@ def gather(site) -> dict:
     return dict(sorted(found.items(), key=lambda kv: (kv[1].name.casefold(), kv[0])))
 
 
+def outlet_names(site) -> dict:
+    """slug -> name of every outlet cited (a source edit on the quick path must keep them all: each has
+    a page, named as the first event citing it writes it)."""
+    return {slug: one.name for slug, one in gather(site).items()}
+
+
+def citing_pages(before, after, slugs) -> set:
+    """The pages a source edit of the events named changes, besides those showing them: the page of
+    each outlet their sources name (as publisher or via) before or after it, and the list of outlets
+    (its counts)."""
+    paths = {"sources/index.html"}
+    for site in (before, after):
+        for slug in slugs:
+            names = (name for source in site.by_slug[slug].sources for name in (source.publisher, source.via))
+            paths.update(f"sources/{outlet_slug(name)}/index.html" for name in names if name and outlet_slug(name))
+    return paths
+
+
 def counted(names: dict, found: dict, url) -> list[Link]:
     """Names with their counts, linked to their source pages."""
     return [Link(name, url(f"sources/{outlet_slug(name)}/"), outlet_slug(name), str(n)) for name, n in sorted(names.items())

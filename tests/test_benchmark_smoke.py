@@ -16,7 +16,7 @@ def test_smoke_mode_builds_identical_outputs_and_prints_the_table(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     assert "byte-identical to a cold build: **PASS**" in done.stdout
     for row in ("| ours cold |", "| ours warm, one edit |", "| ours warm, front matter edit |", "| ours warm, status edit |",
-                "| ours warm, date edit |", "| ours no change |"):
+                "| ours warm, date edit |", "| ours warm, source edit |", "| ours no change |"):
         assert row in done.stdout
     assert "hugo" not in done.stdout  # smoke mode measures site_builder only
     assert not list(Path(REPO / "benchmarks").glob("results-200*.md"))  # and writes no results file

@@ -256,3 +256,15 @@ def test_an_event_moved_into_the_feeds_carries_its_later_edits_there(site, tmp_p
 
 def event_files(site: Path) -> list[Path]:
     return sorted((site / "content" / "events").rglob("*.md"))
+
+
+def test_a_date_edit_undone_puts_the_event_back_between_its_old_neighbours(site, tmp_path, monkeypatch):
+    """The undoing build compares with the last build, not the full one: the event moves back, and the
+    neighbours it left show it again."""
+    path = event_file(site, 3)
+    text = path.read_text()
+    set_field_in(path, "date", f"{date_of(path)[:4]}-12-27")
+    assert quickly(build(site))
+    path.write_text(text)
+    assert quickly(build(site))
+    assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
