@@ -69,9 +69,10 @@ class Site:
 
 
 def with_events(site: Site, events: dict) -> Site:
-    """The site with events' models replaced by others of the same slugs, actors, tags, links and
-    stances (slug -> Event: the quick path's edits); where one moved in the chronology, every order
-    made from it follows. Every other part of the index names events by slug."""
+    """The site with events' models replaced by others of the same slugs, actors, links and stances
+    (slug -> Event: the quick path's edits); where one moved in the chronology, every order made from
+    it follows, and where one's tags changed, the tags are gathered again. Every other part of the
+    index names events by slug."""
     if not events:
         return site
 
@@ -83,7 +84,12 @@ def with_events(site: Site, events: dict) -> Site:
         ordered = tuple(sorted(ordered, key=lambda e: e.sort_key))
     edited = replace(site, content=replace(site.content, events=ordered if moved else tuple(map(swap, site.content.events))),
                      events=ordered, by_slug={**site.by_slug, **events})
-    return reordered(edited) if moved else edited
+    if moved:
+        return reordered(edited)
+    if any(event.tags != site.by_slug[slug].tags for slug, event in events.items()):
+        tags, event_tags, _ = gather_tags(edited.events)
+        return replace(edited, tags=tags, event_tags=event_tags)
+    return edited
 
 
 def reordered(site: Site) -> Site:

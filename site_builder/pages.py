@@ -336,6 +336,16 @@ def make_actor_timeline(path, common, actor, actor_cards) -> Page:
     return Page(path, text=compact_json({"slug": actor.slug, "name": actor.name, "kind": actor.kind, "events": events}))
 
 
+def tagging_pages(before, after, slugs) -> set:
+    """The pages a tag edit of the events named changes, besides those showing them: the page of each tag
+    they have before or after it, the list of tags (its counts), and the pages with the chronology's
+    filter form (the front page and every year's), which counts each tag's events."""
+    paths = {"tags/index.html", "index.html"}
+    paths.update(f"years/{year}/index.html" for year in {event.date.year for event in after.events})
+    paths.update(f"tags/{tag}/index.html" for site in (before, after) for slug in slugs for tag in site.event_tags[slug])
+    return paths
+
+
 def tag_pages(site, cards, url, want=ALL):
     """The tag index and one page per tag."""
     rows = [Link(t.name, url(f"tags/{t.slug}/"), t.slug, str(len(t.events))) for t in site.tags.values()]

@@ -7,7 +7,9 @@ can change. After an edit to its body past the first paragraph, those are the ev
 and the Atom feeds that carry its text; after an edit to what its card shows (title, summary,
 status, first paragraph), also every list, export and neighbouring page that shows the card; after
 an edit to its dates, which moves it within its lists, also the pages moves.py names; after an edit
-to its sources, also the pages of the outlets they name (source_pages.citing_pages).
+to its sources, also the pages of the outlets they name (source_pages.citing_pages); after an edit to
+its tags, also the pages of those tags and every page with the chronology's filter form
+(pages.tagging_pages).
 The full build's snapshot (snapshot.py) says what the site was made from and which pages show each
 event. When the only changes since are such edits, the quick path remakes those pages and keeps
 every other file. Anything else (a file added, removed or renamed, any other field, settings,
@@ -65,7 +67,8 @@ class Edit:
     model: Event | None  # its new model (without its Markdown) when its front matter changed
     listed: bool  # whether its card may show the change: every list that shows it is remade
     moved: bool = False  # whether its date may have changed (moves.py)
-    sourced: bool = False  # whether its sources changed (sourced_pages)
+    sourced: bool = False  # whether its sources changed (source_pages.citing_pages)
+    tagged: bool = False  # whether its tags changed (pages.tagging_pages)
     shifted: bool = False  # whether it differs in more than CARD_FIELDS, or its lines moved
 
 
@@ -96,7 +99,7 @@ def looked_again(site_dir: Path, site_label: str, store, snapshot: Snapshot, pat
     return None
 
 
-SHIFT_FIELDS = CARD_FIELDS + moves.DATE_FIELDS + ("sources",)
+SHIFT_FIELDS = CARD_FIELDS + moves.DATE_FIELDS + ("sources", "tags")
 
 
 def frame_digest(model: Event, fields=CARD_FIELDS, lines: bool = True) -> str:
@@ -118,8 +121,9 @@ def make_edit(site, bodies: dict, path: str, slug: str, model, head: str, change
     last = site.by_slug[slug]
     moved = changed_head and any(getattr(last, name) != getattr(model, name) for name in moves.DATE_FIELDS)
     sourced = changed_head and last.sources != model.sources
+    tagged = changed_head and last.tags != model.tags
     return Edit(path, slug, head, body, key, with_field(model, "body", "") if changed_head else None, listed, moved,
-                sourced, shifted)
+                sourced, tagged, shifted)
 
 
 def statuses(site) -> set:
@@ -177,7 +181,7 @@ def remake(site_dir: Path, site_label: str, store, snapshot: Snapshot, now: int,
         if paths is None:
             return None
         site = edited
-        reads = {} if any(edit.moved or edit.sourced for edit in edits) else None
+        reads = {} if any(edit.moved or edit.sourced or edit.tagged for edit in edits) else None
         if before:
             firsts = {**snapshot.firsts, **{edit.slug: edit.body.first_paragraph for edit in edits}}
             # The list items the full build made are used again, but for the events edited since (their cards changed).
@@ -199,7 +203,8 @@ def remake(site_dir: Path, site_label: str, store, snapshot: Snapshot, now: int,
 def remade_paths(snapshot: Snapshot, site, edited, edits: list) -> list | None:
     """The pages the edits change, from `site` to `edited`; None when one of them takes the full build:
     it changes which statuses occur; it shifted, and has a warning (warnings cite its lines) or no
-    source left (then it would); a move or a source edit is not allowed (moves.py, source_pages.py)."""
+    source left (then it would); a move, a source or a tag edit is not allowed (moves.py, source_pages.py;
+    a tag edit must keep every tag, named as before, and give no tag without a slug)."""
     if statuses(edited) != statuses(site):
         return None
     for edit in edits:
@@ -208,12 +213,16 @@ def remade_paths(snapshot: Snapshot, site, edited, edits: list) -> list | None:
             return None
     moving = [edit.slug for edit in edits if edit.moved]
     citing = [edit.slug for edit in edits if edit.sourced]
+    tagging = [edit.slug for edit in edits if edit.tagged]
     if moving and not moves.allowed(site, edited, moving, snapshot.warnings):
         return None
     if citing and source_pages.outlet_names(site) != source_pages.outlet_names(edited):
         return None
+    if tagging and (moves.tag_names(site) != moves.tag_names(edited) or index.gather_tags(edited.events)[2]):
+        return None
     return sorted({*pages_showing(snapshot, edits), *(moves.moved_pages(site, edited, moving) if moving else ()),
-                   *(source_pages.citing_pages(site, edited, citing) if citing else ())})
+                   *(source_pages.citing_pages(site, edited, citing) if citing else ()),
+                   *(pages.tagging_pages(site, edited, tagging) if tagging else ())})
 
 
 def renoted(snapshot: Snapshot, reads: dict, bodies: dict) -> tuple[dict, dict]:
