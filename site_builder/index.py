@@ -69,9 +69,10 @@ class Site:
 
 
 def with_events(site: Site, events: dict) -> Site:
-    """The site with events' models replaced by others of the same slugs, actors, links and stances
-    (slug -> Event: the quick path's edits); where one moved in the chronology, every order made from
-    it follows, and where one's tags changed, the tags are gathered again. Every other part of the
+    """The site with events' models replaced by others of the same slugs, links and stances (slug ->
+    Event: the quick path's edits); where one moved in the chronology, every order made from it
+    follows, where one's tags changed, the tags are gathered again, and where its actors changed, its
+    roles are resolved again (each an actor with a file: KeyError otherwise). Every other part of the
     index names events by slug."""
     if not events:
         return site
@@ -84,12 +85,39 @@ def with_events(site: Site, events: dict) -> Site:
         ordered = tuple(sorted(ordered, key=lambda e: e.sort_key))
     edited = replace(site, content=replace(site.content, events=ordered if moved else tuple(map(swap, site.content.events))),
                      events=ordered, by_slug={**site.by_slug, **events})
+    recast = {slug: event for slug, event in events.items() if named(event) != named(site.by_slug[slug])}
+    if recast:
+        edited = with_roles(edited, recast)
     if moved:
         return reordered(edited)
     if any(event.tags != site.by_slug[slug].tags for slug, event in events.items()):
         tags, event_tags, _ = gather_tags(edited.events)
         return replace(edited, tags=tags, event_tags=event_tags)
     return edited
+
+
+def named(event: Event) -> tuple:
+    """The actors an event names, with their roles (not the lines they stand on)."""
+    return tuple((ref.name, ref.role) for ref in event.actors)
+
+
+def with_roles(site: Site, events: dict) -> Site:
+    """The site with the roles of the events given resolved again, and each actor's events following
+    (added in chronological order); KeyError when one names no actor with a file, or one twice."""
+    names = {name.casefold(): actor.slug for actor in site.actors.values() if actor.has_file
+             for name in (actor.name, *actor.aliases)}
+    roles, actor_events, position = dict(site.roles), dict(site.actor_events), site.positions.__getitem__
+    for slug, event in events.items():
+        new = tuple(Role(names[ref.name.casefold()], ref.role) for ref in event.actors)
+        now, was = {role.actor for role in new}, {role.actor for role in roles[slug]}
+        if len(now) != len(new):
+            raise KeyError(slug)
+        roles[slug] = new
+        for actor in was - now:
+            actor_events[actor] = tuple(other for other in actor_events[actor] if other != slug)
+        for actor in now - was:
+            actor_events[actor] = tuple(sorted((*actor_events[actor], slug), key=position))
+    return replace(site, roles=roles, actor_events=actor_events)
 
 
 def reordered(site: Site) -> Site:

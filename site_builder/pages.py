@@ -346,6 +346,18 @@ def tagging_pages(before, after, slugs) -> set:
     return paths
 
 
+def casting_pages(before, after, slugs) -> set:
+    """The pages an actor edit of the events named changes, besides those showing them: the page, feed
+    and timeline of each actor they name before or after it (their events, and who appears with them),
+    the list of actors and the comparison view (their counts), and the pages with the chronology's
+    filter form, which counts each actor's events."""
+    paths = {"actors/index.html", "actors/compare/index.html", "index.html"}
+    paths.update(f"years/{year}/index.html" for year in {event.date.year for event in after.events})
+    actors = {role.actor for site in (before, after) for slug in slugs for role in site.roles[slug]}
+    paths.update(f"actors/{actor}/{name}" for actor in actors for name in ("index.html", "feed.xml", "timeline.json"))
+    return paths
+
+
 def tag_pages(site, cards, url, want=ALL):
     """The tag index and one page per tag."""
     rows = [Link(t.name, url(f"tags/{t.slug}/"), t.slug, str(len(t.events))) for t in site.tags.values()]

@@ -8,8 +8,8 @@ and the Atom feeds that carry its text; after an edit to what its card shows (ti
 status, first paragraph), also every list, export and neighbouring page that shows the card; after
 an edit to its dates, which moves it within its lists, also the pages moves.py names; after an edit
 to its sources, also the pages of the outlets they name (source_pages.citing_pages); after an edit to
-its tags, also the pages of those tags and every page with the chronology's filter form
-(pages.tagging_pages).
+its tags or actors, also the pages of those tags or actors and every page with the chronology's
+filter form (pages.tagging_pages, pages.casting_pages).
 The full build's snapshot (snapshot.py) says what the site was made from and which pages show each
 event. When the only changes since are such edits, the quick path remakes those pages and keeps
 every other file. Anything else (a file added, removed or renamed, any other field, settings,
@@ -69,6 +69,7 @@ class Edit:
     moved: bool = False  # whether its date may have changed (moves.py)
     sourced: bool = False  # whether its sources changed (source_pages.citing_pages)
     tagged: bool = False  # whether its tags changed (pages.tagging_pages)
+    recast: bool = False  # whether its actors or their roles changed (pages.casting_pages)
     shifted: bool = False  # whether it differs in more than CARD_FIELDS, or its lines moved
 
 
@@ -99,7 +100,7 @@ def looked_again(site_dir: Path, site_label: str, store, snapshot: Snapshot, pat
     return None
 
 
-SHIFT_FIELDS = CARD_FIELDS + moves.DATE_FIELDS + ("sources", "tags")
+SHIFT_FIELDS = CARD_FIELDS + moves.DATE_FIELDS + ("sources", "tags", "actors")
 
 
 def frame_digest(model: Event, fields=CARD_FIELDS, lines: bool = True) -> str:
@@ -122,8 +123,9 @@ def make_edit(site, bodies: dict, path: str, slug: str, model, head: str, change
     moved = changed_head and any(getattr(last, name) != getattr(model, name) for name in moves.DATE_FIELDS)
     sourced = changed_head and last.sources != model.sources
     tagged = changed_head and last.tags != model.tags
+    recast = changed_head and index.named(last) != index.named(model)
     return Edit(path, slug, head, body, key, with_field(model, "body", "") if changed_head else None, listed, moved,
-                sourced, tagged, shifted)
+                sourced, tagged, recast, shifted)
 
 
 def statuses(site) -> set:
@@ -167,9 +169,9 @@ def remake(site_dir: Path, site_label: str, store, snapshot: Snapshot, now: int,
     looks = [looked_again(site_dir, site_label, store, snapshot, path) for path in changed]
     if None in looks:
         return None
-    site = index.with_events(pickle.loads(snapshot.site), snapshot.models)
     bodies = StoredBodies(store, snapshot.keys)
     try:
+        site = index.with_events(pickle.loads(snapshot.site), snapshot.models)
         edits = [make_edit(site, bodies, *look) for look in looks]
         if None in edits:
             return None
@@ -181,7 +183,7 @@ def remake(site_dir: Path, site_label: str, store, snapshot: Snapshot, now: int,
         if paths is None:
             return None
         site = edited
-        reads = {} if any(edit.moved or edit.sourced or edit.tagged for edit in edits) else None
+        reads = {} if any(edit.moved or edit.sourced or edit.tagged or edit.recast for edit in edits) else None
         if before:
             firsts = {**snapshot.firsts, **{edit.slug: edit.body.first_paragraph for edit in edits}}
             # The list items the full build made are used again, but for the events edited since (their cards changed).
@@ -189,7 +191,7 @@ def remake(site_dir: Path, site_label: str, store, snapshot: Snapshot, now: int,
             made = make_listed(site_dir, store, site, bodies, firsts, paths, before, held, reads, items)
         else:
             made = make_pages(site_dir, store, site, bodies, paths)
-    except KeyError:  # a body the memo no longer holds
+    except KeyError:  # a body the memo no longer holds, or an actor named that has no file
         return None
     if made is None:
         return None
@@ -203,8 +205,9 @@ def remake(site_dir: Path, site_label: str, store, snapshot: Snapshot, now: int,
 def remade_paths(snapshot: Snapshot, site, edited, edits: list) -> list | None:
     """The pages the edits change, from `site` to `edited`; None when one of them takes the full build:
     it changes which statuses occur; it shifted, and has a warning (warnings cite its lines) or no
-    source left (then it would); a move, a source or a tag edit is not allowed (moves.py, source_pages.py;
-    a tag edit must keep every tag, named as before, and give no tag without a slug)."""
+    source left (then it would); a move, a source, tag or actor edit is not allowed (moves.py,
+    source_pages.py; a tag edit must keep every tag, named as before, and give no tag without a slug;
+    an actor edit must name only actors with files, before and after, each once: index.with_roles)."""
     if statuses(edited) != statuses(site):
         return None
     for edit in edits:
@@ -214,15 +217,19 @@ def remade_paths(snapshot: Snapshot, site, edited, edits: list) -> list | None:
     moving = [edit.slug for edit in edits if edit.moved]
     citing = [edit.slug for edit in edits if edit.sourced]
     tagging = [edit.slug for edit in edits if edit.tagged]
+    casting = [edit.slug for edit in edits if edit.recast]
     if moving and not moves.allowed(site, edited, moving, snapshot.warnings):
         return None
     if citing and source_pages.outlet_names(site) != source_pages.outlet_names(edited):
         return None
     if tagging and (moves.tag_names(site) != moves.tag_names(edited) or index.gather_tags(edited.events)[2]):
         return None
+    if not all(site.actors[role.actor].has_file for slug in casting for role in site.roles[slug]):
+        return None  # the first event naming an actor without a file carries its warning
     return sorted({*pages_showing(snapshot, edits), *(moves.moved_pages(site, edited, moving) if moving else ()),
                    *(source_pages.citing_pages(site, edited, citing) if citing else ()),
-                   *(pages.tagging_pages(site, edited, tagging) if tagging else ())})
+                   *(pages.tagging_pages(site, edited, tagging) if tagging else ()),
+                   *(pages.casting_pages(site, edited, casting) if casting else ())})
 
 
 def renoted(snapshot: Snapshot, reads: dict, bodies: dict) -> tuple[dict, dict]:

@@ -163,7 +163,21 @@ def link_to_nowhere(site):
     append(event_files(site)[2], "See [this](event:no-such-event).")
 
 
-@pytest.mark.parametrize("change", [redate_to_a_new_year, fold_title, add_event, remove_event, edit_actor,
+def test_a_title_folded_over_two_lines_is_a_card_edit_unless_the_event_has_a_warning(site, tmp_path, monkeypatch):
+    """Later fields' lines move: only warnings cite them, so an event with none takes the quick path."""
+    fold_title(site)
+    assert quickly(build(site))
+    assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
+    path = event_files(site)[5]
+    text = path.read_text()
+    path.write_text(text[:text.index("sources:")] + text[text.index("---", 4):])  # no source: a warning
+    assert not quickly(build(site))
+    path.write_text(path.read_text().replace("title: >-\n  ", "title: ", 1))
+    assert not quickly(build(site))
+    assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
+
+
+@pytest.mark.parametrize("change", [redate_to_a_new_year, add_event, remove_event, edit_actor,
                                     edit_settings, add_template, add_static])
 def test_other_changes_run_the_full_build(site, tmp_path, monkeypatch, change):
     change(site)
