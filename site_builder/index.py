@@ -71,8 +71,9 @@ class Site:
 def with_events(site: Site, events: dict) -> Site:
     """The site with events' models replaced by others of the same slugs, links and stances (slug ->
     Event: the quick path's edits); where one moved in the chronology, every order made from it
-    follows, where one's tags changed, the tags are gathered again, and where its actors changed, its
-    roles are resolved again (each an actor with a file: KeyError otherwise). Every other part of the
+    follows, where one's tags changed, the tags are gathered again, where its actors changed, its
+    roles are resolved again (each an actor with a file: KeyError otherwise), and where its related
+    events changed, they are linked again (each must be an event built). Every other part of the
     index names events by slug."""
     if not events:
         return site
@@ -88,6 +89,8 @@ def with_events(site: Site, events: dict) -> Site:
     recast = {slug: event for slug, event in events.items() if named(event) != named(site.by_slug[slug])}
     if recast:
         edited = with_roles(edited, recast)
+    if any(event.related != site.by_slug[slug].related for slug, event in events.items()):
+        edited = replace(edited, related=link_related(edited.events))
     if moved:
         return reordered(edited)
     if any(event.tags != site.by_slug[slug].tags for slug, event in events.items()):

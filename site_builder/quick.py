@@ -9,7 +9,8 @@ status, first paragraph), also every list, export and neighbouring page that sho
 an edit to its dates, which moves it within its lists, also the pages moves.py names; after an edit
 to its sources, also the pages of the outlets they name (source_pages.citing_pages); after an edit to
 its tags or actors, also the pages of those tags or actors and every page with the chronology's
-filter form (pages.tagging_pages, pages.casting_pages).
+filter form (pages.tagging_pages, pages.casting_pages); after an edit to its related events, also
+theirs; after an edit to its corrections or `updated`, also the corrections page.
 The full build's snapshot (snapshot.py) says what the site was made from and which pages show each
 event. When the only changes since are such edits, the quick path remakes those pages and keeps
 every other file. Anything else (a file added, removed or renamed, any other field, settings,
@@ -70,14 +71,21 @@ class Edit:
     sourced: bool = False  # whether its sources changed (source_pages.citing_pages)
     tagged: bool = False  # whether its tags changed (pages.tagging_pages)
     recast: bool = False  # whether its actors or their roles changed (pages.casting_pages)
+    relinked: bool = False  # whether its related events changed (their pages show it)
+    corrected: bool = False  # whether its `updated` or corrections changed (the corrections page lists it)
     shifted: bool = False  # whether it differs in more than CARD_FIELDS, or its lines moved
+
+    @property
+    def regrouped(self) -> bool:
+        """Whether pages remade for it may list other events than before (what they read is noted again)."""
+        return self.moved or self.sourced or self.tagged or self.recast or self.relinked or self.corrected
 
 
 def looked_again(site_dir: Path, site_label: str, store, snapshot: Snapshot, path: str) -> tuple | None:
     """(path, slug, the event loaded again, its head digest, whether its front matter changed, whether
     it differs from the full build's in more than CARD_FIELDS or in its lines) when the file at `path`
-    is an event of the snapshot's site, loads without problems and differs at most in CARD_FIELDS,
-    moves.DATE_FIELDS and `sources` (then taking no stance); None otherwise. Decided before the snapshot's site is unpickled (0.15 s
+    is an event of the snapshot's site, loads without problems and differs at most in SHIFT_FIELDS
+    (then taking no stance); None otherwise. Decided before the snapshot's site is unpickled (0.15 s
     at 10,000 events), which the full build that follows any other edit does not need."""
     if path not in snapshot.events:
         return None
@@ -100,7 +108,7 @@ def looked_again(site_dir: Path, site_label: str, store, snapshot: Snapshot, pat
     return None
 
 
-SHIFT_FIELDS = CARD_FIELDS + moves.DATE_FIELDS + ("sources", "tags", "actors")
+SHIFT_FIELDS = CARD_FIELDS + moves.DATE_FIELDS + ("sources", "tags", "actors", "related", "updated", "corrections")
 
 
 def frame_digest(model: Event, fields=CARD_FIELDS, lines: bool = True) -> str:
@@ -111,8 +119,9 @@ def frame_digest(model: Event, fields=CARD_FIELDS, lines: bool = True) -> str:
 
 
 def make_edit(site, bodies: dict, path: str, slug: str, model, head: str, changed_head: bool, shifted: bool) -> Edit | None:
-    """The edit of one event, with its body converted; None when a link in it names nothing. Its dates
-    and sources are compared with the site as the last build made it (an edit undone since is a change)."""
+    """The edit of one event, with its body converted; None when a link in it names nothing. Its dates,
+    sources, tags and actors are compared with the site as the last build made it (an edit undone
+    since is a change back)."""
     body = converted_body(site, model)
     if body is None:
         return None
@@ -124,8 +133,10 @@ def make_edit(site, bodies: dict, path: str, slug: str, model, head: str, change
     sourced = changed_head and last.sources != model.sources
     tagged = changed_head and last.tags != model.tags
     recast = changed_head and index.named(last) != index.named(model)
+    relinked = changed_head and last.related != model.related
+    corrected = changed_head and (last.updated, last.corrections) != (model.updated, model.corrections)
     return Edit(path, slug, head, body, key, with_field(model, "body", "") if changed_head else None, listed, moved,
-                sourced, tagged, recast, shifted)
+                sourced, tagged, recast, relinked, corrected, shifted)
 
 
 def statuses(site) -> set:
@@ -183,7 +194,7 @@ def remake(site_dir: Path, site_label: str, store, snapshot: Snapshot, now: int,
         if paths is None:
             return None
         site = edited
-        reads = {} if any(edit.moved or edit.sourced or edit.tagged or edit.recast for edit in edits) else None
+        reads = {} if any(edit.regrouped for edit in edits) else None
         if before:
             firsts = {**snapshot.firsts, **{edit.slug: edit.body.first_paragraph for edit in edits}}
             # The list items the full build made are used again, but for the events edited since (their cards changed).
@@ -207,7 +218,8 @@ def remade_paths(snapshot: Snapshot, site, edited, edits: list) -> list | None:
     it changes which statuses occur; it shifted, and has a warning (warnings cite its lines) or no
     source left (then it would); a move, a source, tag or actor edit is not allowed (moves.py,
     source_pages.py; a tag edit must keep every tag, named as before, and give no tag without a slug;
-    an actor edit must name only actors with files, before and after, each once: index.with_roles)."""
+    an actor edit must name only actors with files, before and after, each once: index.with_roles; a
+    related edit must name only events built)."""
     if statuses(edited) != statuses(site):
         return None
     for edit in edits:
@@ -226,10 +238,15 @@ def remade_paths(snapshot: Snapshot, site, edited, edits: list) -> list | None:
         return None
     if not all(site.actors[role.actor].has_file for slug in casting for role in site.roles[slug]):
         return None  # the first event naming an actor without a file carries its warning
+    linking = [edit.slug for edit in edits if edit.relinked]
+    if not all(other in site.by_slug for slug in linking for other in edited.by_slug[slug].related):
+        return None  # a draft left out, or no event: the full build drops or reports it
     return sorted({*pages_showing(snapshot, edits), *(moves.moved_pages(site, edited, moving) if moving else ()),
                    *(source_pages.citing_pages(site, edited, citing) if citing else ()),
                    *(pages.tagging_pages(site, edited, tagging) if tagging else ()),
-                   *(pages.casting_pages(site, edited, casting) if casting else ())})
+                   *(pages.casting_pages(site, edited, casting) if casting else ()),
+                   *(f"events/{other}/index.html" for one in (site, edited) for slug in linking for other in one.related[slug]),
+                   *(("corrections/index.html",) if any(edit.corrected for edit in edits) else ())})
 
 
 def renoted(snapshot: Snapshot, reads: dict, bodies: dict) -> tuple[dict, dict]:
