@@ -289,9 +289,11 @@ def build_fully(site_path, store, tree, given: Given, watch, keep: list | None =
     helper = None if memo.pages else forked.start_early(lambda: every_page(site, bodies, site_path, store, token), staging,
                                                         len(site.events), after=lambda: saved_by_helper(store, memo, site))
     readers: dict = {}
+    cards: dict | None = {} if tree is not None else None
+    aside = listitems.set_aside(store) if tree is not None and memo.pages else []  # this build remakes only what changed
     sink = listitems.ItemSink(store, "main", token) if tree is not None else None
     try:
-        render_pages = changed_pages(memo, given.salt, tree.vouched() if tree else {}, readers=readers)
+        render_pages = changed_pages(memo, given.salt, tree.vouched() if tree else {}, readers=readers, cards=cards)
         env = render.environment(site_path, store=store, items=listitems.KeptItems(sink=sink))
         files = make_files(site, bodies, site_path, env, render_pages=render_pages, store=store)
         watch.lap("plan and render pages")
@@ -313,6 +315,7 @@ def build_fully(site_path, store, tree, given: Given, watch, keep: list | None =
         snapshot.save(store, snapshot.take(site, bodies, memo, (stats, others), readers, given.label, began=given.began, stripped=stripped,
                                      token=token, options=given.options, salt=given.salt, warnings=tuple(warnings), count=len(site.events),
                                      manifest=spare.stat_key(tree.manifest_path)))
+        listitems.carry_over(store, aside, token, cards)
     watch.lap("save cache")
     if keep is not None:
         keep.append((site, bodies, memo, readers, stats, others, tree))

@@ -34,12 +34,15 @@ def _digest(data: bytes) -> str:
 class Fingerprints:
     """One pass of fingerprinting over a plan, with the salt every page depends on (version, templates, settings)."""
 
-    def __init__(self, salt: str, shared_types: dict, carried: dict | None = None, watched: dict | None = None):
+    def __init__(self, salt: str, shared_types: dict, carried: dict | None = None, watched: dict | None = None,
+                 named: type | None = None):
         """shared_types: type -> None, or a function giving the part of a value that pages are made from.
         carried: id -> (value, digest) of shared values from the last pass (serve keeps models and bodies
         of unchanged files from one rebuild to the next); matched by identity, and refreshed by this pass.
         watched: type -> the attribute that names its values (None: their ids); the values of these
-        types each page reads are noted in `read` (path -> their names)."""
+        types each page reads are noted in `read` (path -> their names).
+        named: a shared type whose values' digests are noted by slug in `by_slug` (a build keeps the
+        cards' for the next, listitems.carry_over)."""
         self.salt = salt
         self.watched = watched or {}
         self.read: dict[str, tuple] = {}
@@ -51,6 +54,7 @@ class Fingerprints:
         self.carried = carried
         self.seen: dict[int, tuple] = {}
         self.shared = dict(shared_types)
+        self.named, self.by_slug = named, {}
 
     def pickled(self, value) -> bytes:
         """The value pickled, shared values and Many replaced by their digests."""
@@ -74,6 +78,8 @@ class Fingerprints:
         if found is None:
             if kind in self.shared:
                 found = self.shared_digest(item, kind)
+                if kind is self.named:
+                    self.by_slug[item.slug] = found
             else:
                 found = self.composite_digest(item)
             self.digests[id(item)] = found

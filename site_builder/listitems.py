@@ -9,6 +9,11 @@ column, a macro and its arguments (the head at heading level 4, the foot...), in
 per column and process, under the token of the snapshot the full build leaves. A quick build loads a
 column on its first use: after it forks its second renderer, each process loads only the columns its
 pages show.
+
+A full build that is not cold remakes only the pages that changed, so it makes only their items. It
+sets the last build's items aside as it starts (set_aside), and once it is done carries over those of
+every card whose digest is what it was (carry_over): the quick builds after it then find the items of
+the busy pages it did not remake.
 """
 
 from __future__ import annotations
@@ -19,7 +24,9 @@ from typing import Callable
 
 from site_builder import cache
 
-PROCESSES = ("main", "helper")  # the processes of a cold build that make list items
+# The processes of a full build that make list items, and what a full build carries over from the one
+# before (carry_over): items found in two are the same HTML.
+PROCESSES = ("carried", "main", "helper")
 BATCH = 1000  # items written at once, as one text: 40,000 strings take three times as long to load
 
 
@@ -116,3 +123,62 @@ def load_column(store, token: str, column: tuple) -> dict:
         except (TypeError, ValueError):  # not batches as ItemSink writes them: use none of it
             return {}
     return found
+
+
+def set_aside(store) -> list[str]:
+    """Rename the last build's items out of this build's way (its writers would replace them); the
+    names they are set aside as. Items set aside by a build that did not finish are dropped first."""
+    for path in store.root.glob("items-aside-*.pickle"):
+        path.unlink(missing_ok=True)
+    aside = []
+    for path in store.root.glob("items-*.pickle"):
+        name = f"items-aside-{path.name[len('items-'):-len('.pickle')]}"
+        try:
+            os.replace(path, store.root / f"{name}.pickle")
+        except OSError:
+            continue
+        aside.append(name)
+    return aside
+
+
+def carry_over(store, aside: list[str], token: str, cards: dict) -> None:
+    """Keep this build's card digests (`cards`: slug -> digest, and under "" the digest of what every
+    page shares), and carry the items set aside over to `token` for every card the last build digested
+    alike, when every page shared the same then; drop the rest."""
+    last = store.load("card-digests")
+    store.save("card-digests", (token, cards))
+    if isinstance(last, tuple) and len(last) == 2 and last[1].get("") == cards.get(""):
+        before = last[1]
+        alike = {slug for slug, digest in cards.items() if slug and before.get(slug) == digest}
+        columns: dict[str, list] = {}
+        for name in aside:  # items-aside-PROCESS-COLUMN: the column's digest is the same for every process
+            columns.setdefault(name.rsplit("-", 1)[1], []).append(name)
+        for column, names in columns.items():
+            carry_column(store, names, last[0], token, alike, f"items-carried-{column}")
+    for name in aside:
+        store.discard(name)
+
+
+def carry_column(store, names: list[str], was: str, token: str, alike: set, target: str) -> None:
+    """Write the items of the entries named that were kept under `was`, for the slugs in `alike`, as
+    the entry `target`, under `token`."""
+    writer = store.writer(target)
+    if writer is None:
+        return
+    writer.dump(token)
+    for name in names:
+        values = store.load_each(name)
+        if not values or values[0] != was:
+            continue
+        try:
+            for slugs, text, sizes in values[1:]:
+                kept, start = [], 0
+                for slug, size in zip(slugs, sizes):
+                    if slug in alike:
+                        kept.append((slug, text[start:start + size]))
+                    start += size
+                if kept:
+                    writer.dump(([slug for slug, _ in kept], "".join([html for _, html in kept]), [len(html) for _, html in kept]))
+        except (TypeError, ValueError):  # not batches as ItemSink writes them: carry none of it
+            continue
+    writer.close()

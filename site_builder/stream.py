@@ -13,6 +13,7 @@ from site_builder.fingerprints import Fingerprints
 from site_builder.memo import Memo
 from site_builder.model import Event
 from site_builder.pages import SHARED, WATCHED
+from site_builder.views import Card
 
 
 class PageStream:
@@ -72,20 +73,25 @@ def stored_digests(memo: Memo) -> dict:
     return known
 
 
-def changed_pages(memo: Memo, salt: str, vouched: dict, carried: dict | None = None, readers: dict | None = None):
+def changed_pages(memo: Memo, salt: str, vouched: dict, carried: dict | None = None, readers: dict | None = None,
+                  cards: dict | None = None):
     """A render_pages that keeps pages whose inputs and output file are unchanged (spare.Keep)
     and leaves the others to be made and rendered as they are written (spare.Deferred).
     `carried` keeps shared values' digests from one call to the next (serve); `readers` is given
-    what each page reads of the WATCHED values."""
+    what each page reads of the WATCHED values; `cards`, the digest of what every page shares (under
+    "") and each card's (by slug)."""
     def render_pages(env, plan):
         known = {} if carried is None else carried
         known.update(stored_digests(memo))
-        prints = Fingerprints(cache.digest(salt, pickle.dumps(plan.common, protocol=5)), SHARED, known,
-                              WATCHED if readers is not None else None)
+        base = cache.digest(salt, pickle.dumps(plan.common, protocol=5))
+        prints = Fingerprints(base, SHARED, known, WATCHED if readers is not None else None, Card if cards is not None else None)
         marks = {r.path: prints.of(r.path, (r.make, r.inputs)) for r in plan.recipes}
         prints.carry()
         if readers is not None:
             readers.update(prints.read)
+        if cards is not None:
+            cards.update(prints.by_slug)
+            cards[""] = base
         kept = {}
         for recipe in plan.recipes:
             old = memo.pages.get(recipe.path)

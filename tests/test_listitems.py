@@ -65,3 +65,30 @@ def test_a_process_forked_from_the_sink_writes_nothing(tmp_path):
     os.waitpid(pid, 0)
     sink.close()
     assert listitems.load_column(store, "token", ("head", 3)).keys() == {"a"}
+
+
+def test_items_set_aside_are_carried_over_for_the_cards_digested_alike(tmp_path):
+    store = cache.Store(tmp_path / "store")
+    store.save("card-digests", ("token-1", {"": "base", "a": "A", "b": "B", "c": "C"}))
+    sink = listitems.ItemSink(store, "main", "token-1")
+    for slug in "abc":
+        sink(("head", slug, 3), markupsafe.Markup(f"<h3>{slug}</h3>"))
+    sink.close()
+    aside = listitems.set_aside(store)
+    assert aside and listitems.load_column(store, "token-1", ("head", 3)) == {}  # out of the next build's way
+    listitems.carry_over(store, aside, "token-2", {"": "base", "a": "A", "b": "changed", "c": "C", "d": "D"})
+    carried = listitems.load_column(store, "token-2", ("head", 3))
+    assert {slug: text[start:end] for slug, (text, start, end) in carried.items()} == {"a": "<h3>a</h3>", "c": "<h3>c</h3>"}
+    assert not list(store.root.glob("items-aside-*"))
+    assert store.load("card-digests") == ("token-2", {"": "base", "a": "A", "b": "changed", "c": "C", "d": "D"})
+
+
+def test_nothing_is_carried_over_when_what_every_page_shares_changed(tmp_path):
+    store = cache.Store(tmp_path / "store")
+    store.save("card-digests", ("token-1", {"": "base", "a": "A"}))
+    sink = listitems.ItemSink(store, "main", "token-1")
+    sink(("head", "a", 3), markupsafe.Markup("<h3>a</h3>"))
+    sink.close()
+    listitems.carry_over(store, listitems.set_aside(store), "token-2", {"": "other base", "a": "A"})
+    assert listitems.load_column(store, "token-2", ("head", 3)) == {}
+    assert not list(store.root.glob("items-aside-*"))

@@ -392,3 +392,27 @@ def test_a_card_edit_uses_the_list_items_the_full_build_kept_but_the_edited_ones
     listed = [(site / "output" / f"years/{path.parent.name}/index.html").read_text() for path in (edited, other)]
     assert f"KEPT {other.stem}" in listed[1]
     assert f"KEPT {edited.stem}" not in listed[0] and "Freshly" in listed[0]
+
+
+def test_a_full_build_that_is_not_cold_carries_the_list_items_over_for_the_quick_builds_after(site, tmp_path, monkeypatch):
+    """A full build after a file is added remakes only the pages that changed; the list items of every
+    card it digested as the build before did are carried over, those of cards that changed are not."""
+    store = cache.Store(site / ".cache" / "site-builder")
+    column = ("event_head", 3)  # the year pages'
+    add_event(site)
+    assert not quickly(build(site))
+    kept = listitems.load_column(store, snapshot.load(store).token, column)
+    assert {path.stem for path in event_files(site)} <= kept.keys()  # the new event's too, made by this build
+    actor = sorted((site / "content" / "actors").glob("*.md"))[0]
+    name = next(line[6:] for line in actor.read_text().splitlines() if line.startswith("name: "))
+    text = actor.read_text().replace(f"name: {name}", "name: Renamed Actor", 1)
+    actor.write_text(text.replace("aliases: [", f"aliases: [{name}, ", 1))  # the events naming it still do
+    assert not quickly(build(site))  # every card naming it changes
+    kept = listitems.load_column(store, snapshot.load(store).token, ("event_foot",))
+    naming = [slug for slug, (text, start, end) in kept.items() if "Renamed Actor" in text[start:end]]
+    assert len(naming) > 1 and not any(name in text[start:end] for text, start, end in kept.values())
+    carried = store.load_each(listitems.entry("carried", ("event_foot",)))
+    assert carried and not any(slug in naming for slugs, _, _ in carried[1:] for slug in slugs)  # made afresh only
+    retitle(site, 5, "Freshly")
+    assert quickly(build(site))
+    assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
