@@ -315,7 +315,7 @@ def build_fully(site_path, store, tree, given: Given, watch, keep: list | None =
         snapshot.save(store, snapshot.take(site, bodies, memo, (stats, others), readers, given.label, began=given.began, stripped=stripped,
                                      token=token, options=given.options, salt=given.salt, warnings=tuple(warnings), count=len(site.events),
                                      manifest=spare.stat_key(tree.manifest_path)))
-        listitems.carry_over(store, aside, token, cards)
+        listitems.carry_over(store, aside, token, cards, sink.sent)
     watch.lap("save cache")
     if keep is not None:
         keep.append((site, bodies, memo, readers, stats, others, tree))

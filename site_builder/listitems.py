@@ -141,10 +141,11 @@ def set_aside(store) -> list[str]:
     return aside
 
 
-def carry_over(store, aside: list[str], token: str, cards: dict) -> None:
+def carry_over(store, aside: list[str], token: str, cards: dict, made: set = frozenset()) -> None:
     """Keep this build's card digests (`cards`: slug -> digest, and under "" the digest of what every
     page shares), and carry the items set aside over to `token` for every card the last build digested
-    alike, when every page shared the same then; drop the rest."""
+    alike, when every page shared the same then, but those this build made again (`made`: the keys
+    its sink kept); drop the rest."""
     last = store.load("card-digests")
     store.save("card-digests", (token, cards))
     if isinstance(last, tuple) and len(last) == 2 and last[1].get("") == cards.get(""):
@@ -153,19 +154,23 @@ def carry_over(store, aside: list[str], token: str, cards: dict) -> None:
         columns: dict[str, list] = {}
         for name in aside:  # items-aside-PROCESS-COLUMN: the column's digest is the same for every process
             columns.setdefault(name.rsplit("-", 1)[1], []).append(name)
+        again: dict[str, set] = {}
+        for key in made:
+            again.setdefault(entry("", (key[0], *key[2:])).rsplit("-", 1)[1], set()).add(key[1])
         for column, names in columns.items():
-            carry_column(store, names, last[0], token, alike, f"items-carried-{column}")
+            carry_column(store, names, last[0], token, alike - again.get(column, set()), f"items-carried-{column}")
     for name in aside:
         store.discard(name)
 
 
 def carry_column(store, names: list[str], was: str, token: str, alike: set, target: str) -> None:
     """Write the items of the entries named that were kept under `was`, for the slugs in `alike`, as
-    the entry `target`, under `token`."""
+    the entry `target`, under `token` (each slug once)."""
     writer = store.writer(target)
     if writer is None:
         return
     writer.dump(token)
+    taken = set()  # a cold build's two processes may both have made an item
     for name in names:
         values = store.load_each(name)
         if not values or values[0] != was:
@@ -174,7 +179,8 @@ def carry_column(store, names: list[str], was: str, token: str, alike: set, targ
             for slugs, text, sizes in values[1:]:
                 kept, start = [], 0
                 for slug, size in zip(slugs, sizes):
-                    if slug in alike:
+                    if slug in alike and slug not in taken:
+                        taken.add(slug)
                         kept.append((slug, text[start:start + size]))
                     start += size
                 if kept:

@@ -76,9 +76,10 @@ def test_items_set_aside_are_carried_over_for_the_cards_digested_alike(tmp_path)
     sink.close()
     aside = listitems.set_aside(store)
     assert aside and listitems.load_column(store, "token-1", ("head", 3)) == {}  # out of the next build's way
-    listitems.carry_over(store, aside, "token-2", {"": "base", "a": "A", "b": "changed", "c": "C", "d": "D"})
+    listitems.carry_over(store, aside, "token-2", {"": "base", "a": "A", "b": "changed", "c": "C", "d": "D"},
+                         made={("head", "c", 3), ("foot", "a")})  # c made again by this build, in its own entry
     carried = listitems.load_column(store, "token-2", ("head", 3))
-    assert {slug: text[start:end] for slug, (text, start, end) in carried.items()} == {"a": "<h3>a</h3>", "c": "<h3>c</h3>"}
+    assert {slug: text[start:end] for slug, (text, start, end) in carried.items()} == {"a": "<h3>a</h3>"}
     assert not list(store.root.glob("items-aside-*"))
     assert store.load("card-digests") == ("token-2", {"": "base", "a": "A", "b": "changed", "c": "C", "d": "D"})
 
