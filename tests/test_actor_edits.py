@@ -14,8 +14,8 @@ from site_builder.build import build
 from site_builder.errors import ContentError
 from site_builder.model import ActorRef
 from test_incremental import plain_build, tree
-from test_moves import ACTORS, event_file, loaded, set_field_in, varied_site
-from test_quick import marks_and_readers, quickly
+from test_moves import ACTORS, event_file, loaded, set_field_in, varied_site, site  # noqa: F401 - the fixture: the varied site, built
+from test_quick import marks_and_readers, quickly, unnoted_changes
 
 
 def recast(event, rng: random.Random):
@@ -51,11 +51,7 @@ def test_an_actor_edit_changes_only_pages_that_show_the_event_or_its_actors(orde
         tried += 1
         fresh, _ = index.index(replace(site.content, events=after.events))
         assert after.roles == fresh.roles and after.actor_events == fresh.actor_events
-        new_marks, _ = marks_and_readers(after, bodies)
-        assert new_marks.keys() == marks.keys()
-        changed = {path for path, mark in marks.items() if new_marks[path] != mark}
-        noted = {path for path, names in read.items() if event.slug in names} | set(readers.get(event.slug, ()))
-        assert changed <= noted | pages.casting_pages(site, after, [event.slug]), event.slug
+        assert unnoted_changes(after, bodies, marks, read, readers, event.slug) <= pages.casting_pages(site, after, [event.slug]), event.slug
     assert tried > 120
 
 
@@ -66,13 +62,6 @@ def test_an_actor_without_a_file_cannot_be_named_on_the_quick_path(tmp_path):
         index.with_events(site, {event.slug: replace(event, actors=(*event.actors, ActorRef("Nobody On File")))})
     with pytest.raises(KeyError):  # one actor twice, by name and by alias or casing
         index.with_events(site, {event.slug: replace(event, actors=(ActorRef("Russia"), ActorRef("RUSSIA")))})
-
-
-@pytest.fixture
-def site(tmp_path) -> Path:
-    root = varied_site(tmp_path / "site").root
-    assert not quickly(build(root))
-    return root
 
 
 def add_actor(path: Path, name: str, role: str = "") -> None:

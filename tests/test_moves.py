@@ -15,7 +15,7 @@ from site_builder.dates import PartialDate
 from site_builder.errors import ContentError, Problem
 from site_builder.patch import patched
 from test_incremental import plain_build, tree
-from test_quick import marks_and_readers, quickly, set_field
+from test_quick import marks_and_readers, quickly, unnoted_changes, set_field
 
 ACTORS = ("Kim Example", "North Korea", "Russia", "Ukraine", "NATO", "Wire Agency")
 
@@ -80,11 +80,7 @@ def test_a_move_changes_only_pages_that_show_the_event_or_that_moves_names(order
         if not moves.allowed(site, after, [event.slug], warnings):
             continue
         tried += 1
-        new_marks, _ = marks_and_readers(after, bodies)
-        changed = {path for path, mark in marks.items() if new_marks[path] != mark}
-        assert new_marks.keys() == marks.keys()
-        noted = {path for path, names in read.items() if event.slug in names} | set(readers.get(event.slug, ()))
-        assert changed <= noted | moves.moved_pages(site, after, [event.slug]), event.slug
+        assert unnoted_changes(after, bodies, marks, read, readers, event.slug) <= moves.moved_pages(site, after, [event.slug]), event.slug
     assert tried > 60
 
 

@@ -332,6 +332,15 @@ def marks_and_readers(site, bodies) -> tuple[dict, dict]:
     return {r.path: prints.of(r.path, (r.make, r.inputs)) for r in planned.recipes}, prints.read
 
 
+def unnoted_changes(after, bodies, marks: dict, read: dict, readers: dict, slug: str) -> set:
+    """The pages whose fingerprints differ in the site `after` an edit of the event `slug` from `marks`,
+    but which were not noted (`read`, `readers`) as showing that event; the site must have the same pages."""
+    new_marks, _ = marks_and_readers(after, bodies)
+    assert new_marks.keys() == marks.keys()
+    changed = {path for path, mark in marks.items() if new_marks[path] != mark}
+    return changed - {path for path, names in read.items() if slug in names} - set(readers.get(slug, ()))
+
+
 @pytest.mark.parametrize("which", ["example", "claims"])
 def test_a_change_to_card_text_reaches_only_pages_noted_as_showing_the_event(which, tmp_path):
     """What the quick path relies on: no planner copies an event's title, summary, location, status or

@@ -15,8 +15,8 @@ from site_builder.dates import PartialDate
 from site_builder.errors import ContentError
 from site_builder.model import Correction
 from test_incremental import plain_build, tree
-from test_moves import event_file, loaded, set_field_in, varied_site
-from test_quick import marks_and_readers, quickly
+from test_moves import event_file, loaded, set_field_in, varied_site, site  # noqa: F401 - the fixture: the varied site, built
+from test_quick import marks_and_readers, quickly, unnoted_changes
 
 
 def edited(event, rng: random.Random, slugs: list):
@@ -50,21 +50,10 @@ def test_these_edits_change_only_pages_that_show_the_event_or_that_the_quick_pat
         tried.add(kind)
         fresh, _ = index.index(replace(site.content, events=after.events))
         assert after.related == fresh.related
-        new_marks, _ = marks_and_readers(after, bodies)
-        assert new_marks.keys() == marks.keys()
-        changed = {path for path, mark in marks.items() if new_marks[path] != mark}
-        noted = {path for path, names in read.items() if event.slug in names} | set(readers.get(event.slug, ()))
         named = ({f"events/{other}/index.html" for one in (site, after) for other in one.related[event.slug]}
                  if kind == "related" else {"corrections/index.html"})
-        assert changed <= noted | named, (kind, event.slug)
+        assert unnoted_changes(after, bodies, marks, read, readers, event.slug) <= named, (kind, event.slug)
     assert tried == {"related", "updated", "correction"}
-
-
-@pytest.fixture
-def site(tmp_path) -> Path:
-    root = varied_site(tmp_path / "site").root
-    assert not quickly(build(root))
-    return root
 
 
 def relate(path: Path, slugs: list[str]) -> None:

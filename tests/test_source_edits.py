@@ -12,8 +12,8 @@ from site_builder import index, snapshot, source_pages
 from site_builder.build import build
 from site_builder.model import Source
 from test_incremental import plain_build, tree
-from test_moves import event_file, loaded, set_field_in, varied_site
-from test_quick import marks_and_readers, quickly
+from test_moves import event_file, loaded, set_field_in, varied_site, site  # noqa: F401 - the fixture: the varied site, built
+from test_quick import marks_and_readers, quickly, unnoted_changes
 
 OUTLETS = ("Paper", "Daily", "Wire", "Wire Agency")
 
@@ -53,11 +53,7 @@ def test_a_source_edit_changes_only_pages_that_show_the_event_or_cite_its_outlet
         if event.claims or source_pages.outlet_names(after) != source_pages.outlet_names(site):
             continue
         tried += 1
-        new_marks, _ = marks_and_readers(after, bodies)
-        assert new_marks.keys() == marks.keys()
-        changed = {path for path, mark in marks.items() if new_marks[path] != mark}
-        noted = {path for path, names in read.items() if event.slug in names} | set(readers.get(event.slug, ()))
-        assert changed <= noted | source_pages.citing_pages(site, after, [event.slug]), event.slug
+        assert unnoted_changes(after, bodies, marks, read, readers, event.slug) <= source_pages.citing_pages(site, after, [event.slug]), event.slug
     assert tried > 120
 
 
@@ -70,13 +66,6 @@ def test_the_outlets_a_source_edit_names_before_and_after_are_remade(tmp_path):
     assert source_pages.citing_pages(site, after, [event.slug]) == {
         "sources/index.html", f"sources/{was}/index.html", f"sources/{source_pages.outlet_slug(other)}/index.html",
         "sources/wire-agency/index.html"}
-
-
-@pytest.fixture
-def site(tmp_path) -> Path:
-    root = varied_site(tmp_path / "site").root
-    assert not quickly(build(root))
-    return root
 
 
 def add_source(path: Path, publisher: str, via: str = "") -> None:

@@ -12,8 +12,8 @@ from site_builder import index, moves, pages, snapshot
 from site_builder.build import build
 from site_builder.errors import ContentError
 from test_incremental import plain_build, tree
-from test_moves import event_file, loaded, set_field_in, varied_site
-from test_quick import marks_and_readers, quickly
+from test_moves import event_file, loaded, set_field_in, varied_site, site  # noqa: F401 - the fixture: the varied site, built
+from test_quick import marks_and_readers, quickly, unnoted_changes
 
 TAGS = ("troops", "talks", "arms", "rail")
 
@@ -47,19 +47,8 @@ def test_a_tag_edit_changes_only_pages_that_show_the_event_or_list_its_tags(orde
         tried += 1
         fresh, _ = index.index(replace(site.content, events=after.events))
         assert after.tags == fresh.tags and after.event_tags == fresh.event_tags
-        new_marks, _ = marks_and_readers(after, bodies)
-        assert new_marks.keys() == marks.keys()
-        changed = {path for path, mark in marks.items() if new_marks[path] != mark}
-        noted = {path for path, names in read.items() if event.slug in names} | set(readers.get(event.slug, ()))
-        assert changed <= noted | pages.tagging_pages(site, after, [event.slug]), event.slug
+        assert unnoted_changes(after, bodies, marks, read, readers, event.slug) <= pages.tagging_pages(site, after, [event.slug]), event.slug
     assert tried > 120
-
-
-@pytest.fixture
-def site(tmp_path) -> Path:
-    root = varied_site(tmp_path / "site").root
-    assert not quickly(build(root))
-    return root
 
 
 def set_tags(path: Path, tags: str) -> None:
