@@ -234,7 +234,9 @@ def remade_paths(snapshot: Snapshot, site, edited, edits: list) -> list | None:
         return None
     if citing and source_pages.outlet_names(site) != source_pages.outlet_names(edited):
         return None
-    if tagging and (moves.tag_names(site) != moves.tag_names(edited) or index.gather_tags(edited.events)[2]):
+    # A tag without a slug is a problem of the event that has it: only the edited events' need looking at.
+    if tagging and (moves.tag_names(site) != moves.tag_names(edited)
+                    or index.gather_tags([edited.by_slug[slug] for slug in tagging])[2]):
         return None
     if not all(site.actors[role.actor].has_file for slug in casting for role in site.roles[slug]):
         return None  # the first event naming an actor without a file carries its warning
