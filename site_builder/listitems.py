@@ -100,11 +100,14 @@ class KeptColumns:
         self.store, self.token, self.columns = store, token, {}
 
     def get(self, key: tuple):
-        column = (key[0], *key[2:])
+        return self.column((key[0], *key[2:])).get(key[1])
+
+    def column(self, column: tuple) -> dict:
+        """slug -> (text, start, end) of one column (a macro name and its arguments)."""
         found = self.columns.get(column)
         if found is None:
             found = self.columns[column] = load_column(self.store, self.token, column)
-        return found.get(key[1])
+        return found
 
 
 def load_column(store, token: str, column: tuple) -> dict:

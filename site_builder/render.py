@@ -151,7 +151,7 @@ def remembered_calls(memory: dict, budget: int = 16_000_000, kept=None, stale=fr
         memory.clear()
         size[0] = 0
 
-    remembered.forget, remembered.list = forget, list_joiner(remembered)
+    remembered.forget, remembered.list = forget, list_joiner(remembered, kept, stale)
     return remembered
 
 
@@ -172,15 +172,26 @@ def item_maker(kept, stale, sink):
     return made
 
 
-def list_joiner(remembered):
+def list_joiner(remembered, kept=None, stale=frozenset()):
     """`remembered_list(head, foot, subjects, level)` for templates: remembered(head, subject, level) and
     remembered(foot, subject) for each subject, joined: the loop of a month's list, run here rather
-    than in Jinja (5 µs an item less)."""
+    than in Jinja (5 µs an item less). Where `kept` gives whole columns (listitems.KeptColumns), a
+    subject's kept items are taken from them straight, not through remembered: a quick build's
+    busiest page lists 7,000 kept cards."""
     def remembered_list(head, foot, subjects, level):
+        heads = kept.column((head.name, level)) if hasattr(kept, "column") else {}
+        foots = kept.column((foot.name,)) if heads else {}
         parts = []
         for subject in subjects:
-            parts.append(remembered(head, subject, level))
-            parts.append(remembered(foot, subject))
+            slug = getattr(subject, "slug", None)
+            both = (heads.get(slug), foots.get(slug)) if slug not in stale else (None, None)
+            if both[0] is not None and both[1] is not None:
+                (text, start, end), (foot_text, foot_start, foot_end) = both
+                parts.append(text[start:end])
+                parts.append(foot_text[foot_start:foot_end])
+            else:
+                parts.append(remembered(head, subject, level))
+                parts.append(remembered(foot, subject))
         return str.__new__(markupsafe.Markup, "".join(parts))
     return remembered_list
 

@@ -107,3 +107,34 @@ def test_kept_list_items_stand_in_for_unchanged_cards_and_made_ones_go_to_the_si
     assert remembered(module.item, c, 4) == "<h4>C</h4>" and remembered(module.item, c, 4) == "<h4>C</h4>"
     assert remembered(module.item, a, 2) == "<h2>A &amp; co</h2>"
     assert made == {("item", "b", 3): "<h3>B</h3>", ("item", "c", 4): "<h4>C</h4>", ("item", "a", 2): "<h2>A &amp; co</h2>"}
+
+
+def test_a_list_of_kept_cards_is_joined_from_whole_columns_and_made_for_stale_or_missing_ones():
+    env = jinja2.Environment(autoescape=True)
+    module = env.from_string('{% macro head(card, level) %}<h{{ level }}>{{ card.title }}</h{{ level }}>{% endmacro %}'
+                             '{% macro foot(card) %}<p>{{ card.slug }}</p>{% endmacro %}').module
+    made = {}
+
+    class Card:
+        def __init__(self, slug, title):
+            self.slug, self.title = slug, title
+
+    class Columns:  # listitems.KeptColumns' shape: whole columns by (macro name, *args)
+        def __init__(self, columns):
+            self.columns, self.asked = columns, []
+
+        def column(self, key):
+            self.asked.append(key)
+            return self.columns.get(key, {})
+
+        def get(self, key):
+            return self.column((key[0], *key[2:])).get(key[1])
+    heads, foots = "<h3>kept a</h3><h3>kept b</h3>", "<p>foot a</p><p>foot b</p>"
+    kept = Columns({("head", 3): {"a": (heads, 0, 15), "b": (heads, 15, 30)}, ("foot",): {"a": (foots, 0, 13), "b": (foots, 13, 26)}})
+    remembered = render.remembered_calls({}, kept=kept, stale=frozenset({"b"}), sink=lambda key, html: made.setdefault(key, html))
+    cards = [Card("a", "A"), Card("b", "B"), Card("c", "C & co")]
+    joined = remembered.list(module.head, module.foot, cards, 3)
+    assert joined == "<h3>kept a</h3><p>foot a</p><h3>B</h3><p>b</p><h3>C &amp; co</h3><p>c</p>"
+    assert isinstance(joined, markupsafe.Markup)
+    assert ("head", 3) in kept.asked and ("foot",) in kept.asked
+    assert set(made) == {("head", "b", 3), ("foot", "b"), ("head", "c", 3), ("foot", "c")}
