@@ -18,7 +18,7 @@ from site_builder.dates import PartialDate
 from site_builder.fingerprints import Many
 from site_builder.model import Actor, Event
 from site_builder import views
-from site_builder.views import (Link, STATUS_NOTES, axis_of_counts, describe_date, event_jsonld, group_by_year, make_card,
+from site_builder.views import (LazyCard, Link, STATUS_NOTES, axis_of_counts, describe_date, event_jsonld, group_by_year, make_card,
                                 month_anchor, month_counts, overview_axis)
 
 FRONT_PAGE_LIMIT = 200  # at 10,000 events the front page stays near 300 KB; year pages carry the rest
@@ -57,11 +57,11 @@ def event_essence(event) -> dict:
 
 
 # Values many pages are made from, each digested once per build (of an event, only what pages read).
-SHARED = {views.Card: None, Body: None, Event: event_essence, Actor: None, PartialDate: None}
+SHARED = {views.Card: None, Body: None, Event: event_essence, Actor: None, PartialDate: None, LazyCard: LazyCard.whole}
 
 # What the quick path needs to know each page reads: bodies (by id: events may share one), and which
 # events' cards or models (by slug).
-WATCHED = {Body: None, views.Card: "slug", Event: "slug"}
+WATCHED = {Body: None, views.Card: "slug", Event: "slug", LazyCard: "slug"}
 
 
 @dataclass(frozen=True)
@@ -161,7 +161,7 @@ def plan(site, bodies: dict, wanted: set | None = None, firsts: dict | None = No
     if wanted is None:
         cards = {e.slug: make_card(e, site, url, e.summary or bodies[e.slug].first_paragraph) for e in site.events}
     else:
-        cards = Cards(site, bodies, url, firsts)
+        cards = Cards(site, bodies, url, firsts, lazy=True)
     want = ALL if wanted is None else wanted.__contains__
     common = common_values(site, url)
     recipes = [*chronology_pages(site, cards, url, want)]
@@ -182,17 +182,23 @@ def ALL(path: str) -> bool:
 
 class Cards(dict):
     """Cards made on first use, when a few pages are planned (an event page shows only its own and
-    its neighbours' and relatives')."""
+    its neighbours' and relatives'); `lazy`: each a views.LazyCard, made whole on first use of more
+    than its slug and date (a quick build's busy lists show thousands of cards whose items are kept)."""
 
-    def __init__(self, site, bodies: dict, url, firsts: dict | None = None):
+    def __init__(self, site, bodies: dict, url, firsts: dict | None = None, lazy: bool = False):
         super().__init__()
-        self.site, self.bodies, self.url, self.firsts = site, bodies, url, firsts
+        self.site, self.bodies, self.url, self.firsts, self.lazy = site, bodies, url, firsts, lazy
 
     def __missing__(self, slug: str):
         event = self.site.by_slug[slug]
-        first = self.firsts[slug] if self.firsts is not None else self.bodies[slug].first_paragraph
-        card = self[slug] = make_card(event, self.site, self.url, event.summary or first)
+        card = self[slug] = LazyCard(slug, event.date, self.whole) if self.lazy else self.whole(slug)
         return card
+
+    def whole(self, slug: str) -> views.Card:
+        """The card of the event named, made now."""
+        event = self.site.by_slug[slug]
+        first = self.firsts[slug] if self.firsts is not None else self.bodies[slug].first_paragraph
+        return make_card(event, self.site, self.url, event.summary or first)
 
 
 def filters(site):
@@ -328,12 +334,15 @@ def actor_page(site, actor, cards, bodies, url) -> Recipe:
 
 def make_actor_timeline(path, common, actor, actor_cards) -> Page:
     """actors/SLUG/timeline.json: the events the comparison view lays side by side."""
-    events = []
-    for card in actor_cards:
-        role = next((a.note for a in card.actors if a.slug == actor.slug), "")
-        events.append({"s": card.slug, "d": card.when.start, "e": card.when.end, "t": card.title, "w": card.when.text,
-                       "st": card.status, "r": role})
+    events = [timeline_entry(card, actor.slug) for card in actor_cards]
     return Page(path, text=compact_json({"slug": actor.slug, "name": actor.name, "kind": actor.kind, "events": events}))
+
+
+def timeline_entry(card, actor: str) -> dict:
+    """One event of an actor's timeline.json, with the actor's role in it."""
+    role = next((a.note for a in card.actors if a.slug == actor), "")
+    return {"s": card.slug, "d": card.when.start, "e": card.when.end, "t": card.title, "w": card.when.text,
+            "st": card.status, "r": role}
 
 
 def tagging_pages(before, after, slugs) -> set:

@@ -66,6 +66,39 @@ class Card:
         return " ".join(t.slug for t in self.tags)
 
 
+class LazyCard:
+    """A Card made on first use of anything but its slug and date, which are all a list needs of a
+    card whose list items are kept (render.list_joiner); equal to the Card it stands for."""
+
+    __slots__ = ("slug", "date", "_make", "_card")
+
+    def __init__(self, slug: str, date: PartialDate, make):
+        self.slug, self.date, self._make, self._card = slug, date, make, None
+
+    def whole(self) -> Card:
+        """The card itself."""
+        if self._card is None:
+            self._card = self._make(self.slug)
+        return self._card
+
+    def __getattr__(self, name):  # only for what the slots do not hold
+        return getattr(self.whole(), name)
+
+    def __eq__(self, other):
+        return self.whole() == (other.whole() if isinstance(other, LazyCard) else other)
+
+    def __hash__(self):
+        return hash(self.whole())
+
+    def __reduce__(self):
+        return same, (self.whole(),)
+
+
+def same(value):
+    """The value given (a LazyCard unpickles as the Card it stands for)."""
+    return value
+
+
 def describe_date(date: PartialDate, end: PartialDate | None, display: str, approximate: bool) -> When:
     """The text and <time> values for a date, honouring display_date and approximate."""
     if display:

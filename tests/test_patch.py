@@ -16,6 +16,14 @@ EXAMPLE = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
+def varied(tmp_path_factory):
+    from tests.test_moves import varied_site
+    root = varied_site(tmp_path_factory.mktemp("varied") / "site").root
+    site, _, bodies = load_and_convert(root, False, False, None, None, None, workers.INLINE, Stopwatch())
+    return site, bodies
+
+
+@pytest.fixture(scope="module")
 def example():
     site, _, bodies = load_and_convert(EXAMPLE, False, False, None, None, None, workers.INLINE, Stopwatch())
     return site, bodies
@@ -72,3 +80,57 @@ def test_a_plan_of_some_pages_holds_the_recipes_of_the_whole_plan(example):
     common = some.common
     for recipe in some.recipes:
         assert recipe.page(common) == whole[recipe.path].page(common), recipe.path
+
+
+def busiest_actor(site) -> str:
+    """The actor with the most events in the example site."""
+    return max(site.actor_events, key=lambda slug: len(site.actor_events[slug]))
+
+
+def test_an_actors_patched_timeline_is_the_timeline_made_again_after_card_edits(example):
+    site, bodies = example
+    url = pages.Urls(site.settings)
+    actor = busiest_actor(site)
+    path = f"actors/{actor}/timeline.json"
+    old = made(site, bodies, path)
+    slugs = site.actor_events[actor][1:3]
+    edited = {s: replace(site.by_slug[s], title=site.by_slug[s].title + " “edited” <b>", status="disputed") for s in slugs}
+    before = cards_of(site, bodies, edited)
+    after = index.with_events(site, edited)
+    new = made(after, bodies, path)
+    assert new != old
+    assert patched(path, old, after, pages.Cards(after, bodies, url), before, url) == new
+
+
+@pytest.mark.parametrize("moved, where", [(3, 0), (3, -1), (-2, 0), (1, -1)])
+def test_an_actors_patched_timeline_puts_a_moved_event_where_it_now_belongs(varied, moved, where):
+    site, bodies = varied
+    url = pages.Urls(site.settings)
+    actor = sorted(site.actor_events, key=lambda slug: len(site.actor_events[slug]))[-2]  # not in most events
+    path = f"actors/{actor}/timeline.json"
+    old = made(site, bodies, path)
+    events = site.actor_events[actor]
+    slug, target = events[moved], site.by_slug[events[where]]
+    date = replace(target.date, year=target.date.year + (1 if where else -1))  # before the first or after the last
+    edited = {slug: replace(site.by_slug[slug], date=date, end=None, title="Moved")}
+    before = cards_of(site, bodies, edited)
+    after = index.with_events(site, edited)
+    assert after.actor_events[actor][where] == slug
+    if where:  # put after the actor's event before it, not the chronology's
+        assert after.actor_events[actor][-2] != after.neighbours(slug)[0].slug
+    new = made(after, bodies, path)
+    assert patched(path, old, after, pages.Cards(after, bodies, url), before, url) == new
+
+
+def test_an_actors_timeline_is_not_patched_when_an_edit_adds_or_removes_the_actor(example):
+    site, bodies = example
+    url = pages.Urls(site.settings)
+    actor = busiest_actor(site)
+    path = f"actors/{actor}/timeline.json"
+    old = made(site, bodies, path)
+    slug = site.actor_events[actor][1]
+    event, card = cards_of(site, bodies, [slug])[slug]
+    without = replace(card, actors=tuple(a for a in card.actors if a.slug != actor))
+    assert patched(path, old, site, {slug: card}, {slug: (event, card)}, url) == old  # named before and after
+    assert patched(path, old, site, {slug: card}, {slug: (event, without)}, url) is None  # the edit added the actor
+    assert patched(path, old, site, {slug: without}, {slug: (event, card)}, url) is None  # the edit removed it

@@ -1,0 +1,32 @@
+"""views.py: what templates print, and the lazy card a quick build's lists hold."""
+
+from __future__ import annotations
+
+import pickle
+
+from site_builder.dates import PartialDate
+from site_builder.views import Card, LazyCard, When
+
+
+def card(slug: str) -> Card:
+    return Card(slug, f"/events/{slug}/", "A title", When("16 October 2024", "2024-10-16"), "reported", "",
+                (), (), "", 1, False, PartialDate(2024, 10, 16))
+
+
+def test_a_lazy_card_gives_its_slug_and_date_without_making_the_card_and_makes_it_once_for_more():
+    made = []
+
+    def make(slug):
+        made.append(slug)
+        return card(slug)
+    lazy = LazyCard("e1", PartialDate(2024, 10, 16), make)
+    assert (lazy.slug, lazy.date) == ("e1", PartialDate(2024, 10, 16)) and made == []
+    assert lazy.title == "A title" and lazy.when.start == "2024-10-16" and lazy.data_actors == ""
+    assert made == ["e1"]
+
+
+def test_a_lazy_card_equals_hashes_and_pickles_as_the_card_it_stands_for():
+    lazy, whole = LazyCard("e1", PartialDate(2024, 10, 16), card), card("e1")
+    assert lazy == whole and whole == lazy and hash(lazy) == hash(whole)
+    assert lazy != card("e2") and LazyCard("e2", whole.date, card) != lazy
+    assert pickle.loads(pickle.dumps(lazy)) == whole and type(pickle.loads(pickle.dumps(lazy))) is Card
