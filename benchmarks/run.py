@@ -244,12 +244,25 @@ def peer_round(peer_paths: dict[str, str], root: Path) -> dict[str, Sample]:
 def prime(cmd: list[str], peer_paths: dict[str, str], root: Path) -> None:
     """Untimed first builds: our cache and output, Pelican's content cache."""
     say("priming: first build of our site" + (" and Pelican's cache" if "pelican" in peer_paths else ""))
+    compile_package(cmd)
     check_build("first build", run_measured(cmd + ["build", str(root / "ours")]))
     if "pelican" in peer_paths:
         fresh(root / "pelican" / "cache")
         check_build("pelican priming", run_measured(
             [peer_paths["pelican"], "content", "-q", "-s", "pelicanconf-cache.py", "-o", str(root / "pelican-out")],
             cwd=root / "pelican"))
+
+
+def compile_package(cmd: list[str]) -> None:
+    """Compile the bytecode of the package `python -m site_builder` imports, as installing it does: where
+    PYTHONDONTWRITEBYTECODE is set (these machines set it) and the package is run from a source tree,
+    every build would otherwise compile its 40 modules again (0.06 s)."""
+    if cmd[1:] != ["-m", "site_builder"]:
+        return
+    where = subprocess.run(cmd[:1] + ["-c", "import os, site_builder; print(os.path.dirname(site_builder.__file__))"],
+                           capture_output=True, text=True)
+    if where.returncode == 0:
+        subprocess.run(cmd[:1] + ["-m", "compileall", "-q", where.stdout.strip()], stdout=subprocess.DEVNULL, check=False)
 
 
 def page_counts(root: Path, peer_paths: dict[str, str]) -> dict[str, int]:
