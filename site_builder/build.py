@@ -19,7 +19,7 @@ from site_builder.bodies import link_line, link_rules
 from site_builder.errors import Problem, UsageError, fail_if_errors
 from site_builder.memo import PARTS as memo_parts, Memo, add_bodies, forget_missing, parse_files, render_texts, with_field
 from site_builder.model import Event
-from site_builder.stream import PageStream, changed_pages
+from site_builder.stream import PageStream, changed_pages, every_page_made
 
 
 @dataclass(frozen=True)
@@ -269,9 +269,12 @@ def build_quickly(site_path: Path, store, tree, given: Given, watch, surveyed=No
 
 
 def build_fully(site_path, store, tree, given: Given, watch, keep: list | None = None, surveyed=None) -> Result:
-    """Load everything, plan every page, make those that changed, publish; leave a snapshot for the quick path."""
-    others, stats = (snapshot.read_others(site_path), {}) if tree is not None else ({}, None)
-    if tree is not None:
+    """Load everything, plan every page, make those that changed, publish; leave a snapshot for the quick path.
+    Without a cache (`--no-cache`: no `tree`) the pages are published through a scratch spare tree all the
+    same, so that a helper makes half of them and none is held in memory until the end."""
+    caching = tree is not None
+    others, stats = (snapshot.read_others(site_path), {}) if caching else ({}, None)
+    if caching:
         store.remove_abandoned()
     memo = Memo.load(store)
     watch.lap("read cache")
@@ -280,30 +283,30 @@ def build_fully(site_path, store, tree, given: Given, watch, keep: list | None =
                                                   pool, watch, stats)
     site = without_markdown(site, memo)
     # The workers have exited: they must not hold memory while pages render, the build's peak.
-    staging = store.root if tree and tree.usable() else None
-    if staging is not None:
+    tree = tree or spare.scratch(given.target)
+    if caching and tree.usable():
         store.key(create=True)  # here: a helper saves to the store too, and two processes must not each make the secret
-    # A cold build makes every page: its helper is forked now, before this process plans (forked.py),
-    # and once its share is made it also saves what it holds as this process does (saved_by_helper).
     token = secrets.token_hex(8)  # of the snapshot this build leaves, and of the list items it keeps for the quick path
-    helper = None if memo.pages else forked.start_early(lambda: every_page(site, bodies, site_path, store, token), staging,
-                                                        len(site.events), after=lambda: saved_by_helper(store, memo, site))
+    helper = cold_helper(site, bodies, site_path, store, token, tree, memo) if not memo.pages else None
     readers: dict = {}
-    cards: dict | None = {} if tree is not None else None
-    aside = listitems.set_aside(store) if tree is not None and memo.pages else []  # this build remakes only what changed
-    sink = listitems.ItemSink(store, "main", token) if tree is not None else None
+    cards: dict | None = {} if caching else None
+    aside = listitems.set_aside(store) if caching and memo.pages else []  # this build remakes only what changed
+    sink = listitems.ItemSink(store, "main", token) if caching else None
     try:
-        render_pages = changed_pages(memo, given.salt, tree.vouched() if tree else {}, readers=readers, cards=cards)
+        render_pages = (changed_pages(memo, given.salt, tree.vouched(), readers=readers, cards=cards) if caching
+                        else every_page_made(memo))
         env = render.environment(site_path, store=store, items=listitems.KeptItems(sink=sink))
         files = make_files(site, bodies, site_path, env, render_pages=render_pages, store=store)
         watch.lap("plan and render pages")
-        helper = forked.adopt(helper, files) if helper else forked.share(files, staging)
+        helper = forked.adopt(helper, files) if helper else forked.share(files, staging_folder(store, tree))
         publish(given.target, files, tree, surveyed.result() if surveyed else None)
     finally:
         if helper is not None:
             helper.close()
         if sink is not None:
             sink.close()
+        if not caching and tree is not None:
+            tree.remove_scratch()
     watch.lap("write")
     made = tuple(sorted(p for p, d in files.items() if isinstance(d, (spare.Deferred, spare.Staged))))
     result = Result(given.target, sum(p.endswith(".html") for p in files), len(site.events), warnings, rendered_pages(files),
@@ -311,7 +314,7 @@ def build_fully(site_path, store, tree, given: Given, watch, keep: list | None =
     del files  # and with them the plan: the snapshot is pickled next, and need not add to the peak
     stripped = helper.after_result if helper is not None else None
     memo.save(store, parts=("pages",) if stripped is not None else memo_parts)
-    if tree is not None:
+    if caching:
         snapshot.save(store, snapshot.take(site, bodies, memo, (stats, others), readers, given.label, began=given.began, stripped=stripped,
                                      token=token, options=given.options, salt=given.salt, warnings=tuple(warnings), count=len(site.events),
                                      manifest=spare.stat_key(tree.manifest_path)))
@@ -320,6 +323,26 @@ def build_fully(site_path, store, tree, given: Given, watch, keep: list | None =
     if keep is not None:
         keep.append((site, bodies, memo, readers, stats, others, tree))
     return replace(result, timings=tuple(watch.laps))
+
+
+def staging_folder(store, tree) -> Path | None:
+    """Where a helper stages the pages it makes: the cache, or a scratch tree's folder; None if neither works."""
+    if tree is None or not tree.usable():
+        return None
+    return store.root if store.enabled else tree.spare.parent
+
+
+def cold_helper(site, bodies, site_path: Path, store, token: str, tree, memo: Memo):
+    """A cold build's helper, forked now, before this process plans (forked.py); once its share is made it
+    also saves what it holds as this process does (saved_by_helper), when there is a cache."""
+    staging = staging_folder(store, tree)
+    if staging is None:
+        return None
+    if store.enabled:
+        return forked.start_early(lambda: every_page(site, bodies, site_path, store, token), staging, len(site.events),
+                                  after=lambda: saved_by_helper(store, memo, site))
+    # No fingerprints to take and nothing to save here: the two processes share the pages evenly.
+    return forked.start_early(lambda: every_page(site, bodies, site_path), staging, len(site.events), share=forked.HELPER_SHARE)
 
 
 def saved_by_helper(store, memo: Memo, site) -> bytes:

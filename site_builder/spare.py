@@ -13,10 +13,12 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from site_builder import output as plain
+from site_builder.cache import alive
 from site_builder.errors import ContentError, Problem
 
 MANIFEST_VERSION = 2
@@ -325,6 +327,10 @@ class SpareTree:
         self.spare, self.manifest_path = locate(state_dir, output)
         self.manifests = load_manifests(self.manifest_path)
 
+    def remove_scratch(self) -> None:
+        """Delete the folder of a scratch tree (spare.scratch) and all it holds."""
+        shutil.rmtree(self.spare.parent, ignore_errors=True)
+
     def usable(self) -> bool:
         """Whether output and spare share a filesystem (else publish raises OSError)."""
         return can_use(self.spare, self.output)
@@ -370,6 +376,21 @@ class SpareTree:
         if self.manifests != loaded:  # unchanged when both trees hold the same files, linked
             save_manifests(self.manifest_path, self.manifests["output"], self.manifests["spare"])
         return tuple(sorted(rel for rel in before.keys() | new.keys() if before.get(rel) != (new.get(rel) or [None])[0]))
+
+
+def scratch(output: Path) -> "SpareTree | None":
+    """A spare tree in a fresh folder beside output, for a build that keeps no cache: it publishes as a
+    cached build does (file by file, a helper's pages moved in), then remove_scratch() deletes the
+    folder, the old output with it. None if the folder cannot be made."""
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        for folder in output.parent.glob(f".{output.name}.build-*-*"):  # of builds that were killed
+            pid = folder.name.rsplit("-", 2)[-2]
+            if pid.isdigit() and not alive(int(pid)):
+                shutil.rmtree(folder, ignore_errors=True)
+        return SpareTree(output, Path(tempfile.mkdtemp(prefix=f".{output.name}.build-{os.getpid()}-", dir=output.parent)))
+    except OSError:
+        return None
 
 
 def save_manifests(path: Path, out: dict, spare: dict) -> None:

@@ -103,3 +103,12 @@ def changed_pages(memo: Memo, salt: str, vouched: dict, carried: dict | None = N
         return {r.path: spare.Keep(kept[r.path][1]) if r.path in kept else spare.Deferred(stream, r.path)
                 for r in plan.recipes}
     return render_pages
+
+
+def every_page_made(memo: Memo):
+    """A render_pages that makes every page as it is written, fingerprinting none (a build that keeps
+    no cache has no later build to tell what changed)."""
+    def render_pages(env, plan):
+        stream = PageStream(env, plan.common, {r.path: r for r in plan.recipes}, memo, dict.fromkeys(r.path for r in plan.recipes))
+        return {r.path: spare.Deferred(stream, r.path) for r in plan.recipes}
+    return render_pages

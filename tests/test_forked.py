@@ -270,3 +270,45 @@ def test_background_work_is_done_here_when_the_helper_fails_or_with_one_job(monk
     monkeypatch.setenv("SITE_BUILDER_JOBS", "1")
     one = forked.Background(work)
     assert one.pid is None and one.result() == "done"
+
+
+def beside_output(site) -> list:
+    """What a build left in the site folder besides its inputs and output."""
+    return sorted(p.name for p in site.iterdir() if p.name not in {"content", "site.yaml", "output", "templates"})
+
+
+def test_a_build_without_a_cache_is_helped_and_leaves_nothing_but_its_output(tmp_path, monkeypatch, helped):
+    site = corpus.write_site(tmp_path / "site", 60, seed=21, actors=10, tags=4)
+    result = build(site, use_cache=False)
+    assert helped == [True] and result.rendered == result.pages
+    assert beside_output(site) == []  # no .cache, no scratch folder
+    assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
+    (site / "output" / "stray.html").write_text("left by hand")
+    build(site, use_cache=False)  # over an output: swapped, the old one deleted with the scratch folder
+    assert helped == [True, True] and beside_output(site) == []
+    assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
+
+
+def test_a_template_error_without_a_cache_fails_the_build_and_leaves_output_and_no_scratch(tmp_path, monkeypatch, helped):
+    site = corpus.write_site(tmp_path / "site", 30, seed=22, actors=6, tags=3)
+    build(site, use_cache=False)
+    before = tree(site / "output")
+    monkeypatch.setattr(forked, "helper_share", lambda recipes, share: {r.path for r in recipes if r.path.startswith("events/")})
+    (site / "templates").mkdir()
+    (site / "templates" / "event.html").write_text('{% extends "base.html" %}{% block main %}{{ 1 // 0 }}{% endblock %}\n')
+    with pytest.raises(ContentError):
+        build(site, use_cache=False)
+    assert helped == [True, True]
+    assert tree(site / "output") == before and beside_output(site) == []
+
+
+def test_a_build_without_a_cache_still_publishes_when_the_swap_falls_back(tmp_path, monkeypatch, helped):
+    site = corpus.write_site(tmp_path / "site", 40, seed=23, actors=8, tags=3)
+    build(site, use_cache=False)
+    monkeypatch.setattr(output, "exchange", lambda first, second: False)  # as on a kernel without renameat2
+    (site / "templates").mkdir()
+    base = (render.theme_dir() / "base.html").read_text()
+    (site / "templates" / "base.html").write_text(base.replace("Skip to content", "Skip to the content"))
+    build(site, use_cache=False)
+    assert helped == [True, True] and beside_output(site) == []
+    assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -212,3 +213,20 @@ def test_a_file_put_in_the_spare_after_its_survey_is_found_by_looking_again(publ
 
 def test_a_missing_spare_surveys_as_empty(tmp_path):
     assert spare.survey(str(tmp_path / "nowhere") + os.sep) == ({}, [])
+
+
+def test_a_scratch_tree_is_made_beside_output_and_those_of_killed_builds_are_removed(tmp_path):
+    output = tmp_path / "out"
+    gone = subprocess.Popen(["true"])  # a pid that has exited
+    gone.wait()
+    abandoned = tmp_path / f".out.build-{gone.pid}-abcd1234"
+    running = tmp_path / f".out.build-{os.getpid()}-efgh5678"
+    for folder in (abandoned, running):
+        (folder / "spare-x").mkdir(parents=True)
+    tree = spare.scratch(output)
+    assert tree.spare.parent.parent == tmp_path and tree.spare.parent.name.startswith(f".out.build-{os.getpid()}-")
+    assert not abandoned.exists() and running.exists()
+    tree.publish({"index.html": b"<p>hi</p>"})
+    assert (output / "index.html").read_bytes() == b"<p>hi</p>"
+    tree.remove_scratch()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["out", running.name])
