@@ -57,6 +57,15 @@ def test_a_source_edit_changes_only_pages_that_show_the_event_or_cite_its_outlet
     assert tried > 120
 
 
+def test_outlet_names_are_the_names_of_the_outlets_gather_finds_after_any_source_edit(tmp_path):
+    site, _, _ = loaded(varied_site(tmp_path / "site", events=60).root)
+    rng = random.Random(5)
+    for event in site.events:
+        edited = index.with_events(site, {event.slug: resourced(event, rng)})
+        for one in (site, edited):
+            assert source_pages.outlet_names(one) == {slug: outlet.name for slug, outlet in source_pages.gather(one).items()}
+
+
 def test_the_outlets_a_source_edit_names_before_and_after_are_remade(tmp_path):
     site, _, _ = loaded(varied_site(tmp_path / "site").root)
     event = next(e for e in site.events if not e.claims and len(e.sources) == 1 and not e.sources[0].via)
