@@ -23,6 +23,7 @@ class Outlet:
     relays: dict = field(default_factory=dict)  # name it relayed from -> count
     relayed_by: dict = field(default_factory=dict)  # name that relayed it -> count
     events: dict = field(default_factory=dict)  # event slug -> how it cites this outlet (Notes), directly or by relay
+    noted: bool = True  # whether gather() fills `events` (a quick build plans a few outlets' pages)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -31,26 +32,32 @@ def outlet_slug(name: str) -> str:
     return slugify(name)
 
 
-def outlet(found: dict, name: str) -> Outlet | None:
-    """The outlet a name stands for, created on first sight; None for a name with no slug."""
+def outlet(found: dict, name: str, noted=None) -> Outlet | None:
+    """The outlet a name stands for, created on first sight (its events noted if `noted(slug)`, or
+    always when there is no `noted`); None for a name with no slug."""
     slug = outlet_slug(name)
     if not slug:
         return None
-    return found.setdefault(slug, Outlet(slug, name))
+    one = found.get(slug)
+    if one is None:
+        one = found[slug] = Outlet(slug, name, noted=noted is None or noted(slug))
+    return one
 
 
-def gather(site) -> dict:
-    """Outlets by slug (sorted by name), from every source of every event."""
+def gather(site, noted=None) -> dict:
+    """Outlets by slug (sorted by name), from every source of every event; with `noted`, only the outlets
+    whose slugs it accepts have their events and notes (the others' pages are not planned)."""
     found: dict[str, Outlet] = {}
     for event in site.events:
         for source in event.sources:
-            publisher = outlet(found, source.publisher)
-            origin = outlet(found, source.via) if source.via else None
+            publisher = outlet(found, source.publisher, noted)
+            origin = outlet(found, source.via, noted) if source.via else None
             if publisher is not None:
-                publisher.events.setdefault(event.slug, []).append(
-                    claim_pages.Note(source.title or source.url, source.url, f"Cited{f', relaying {source.via}' if source.via else ''}:"))
+                if publisher.noted:
+                    publisher.events.setdefault(event.slug, []).append(
+                        claim_pages.Note(source.title or source.url, source.url, f"Cited{f', relaying {source.via}' if source.via else ''}:"))
                 publisher.cited[event.slug] = None
-            if origin is not None:
+            if origin is not None and origin.noted:
                 origin.events.setdefault(event.slug, []).append(
                     claim_pages.Note(source.title or source.url, source.url, f"Relayed by {source.publisher}:"))
             if publisher is not None and origin is not None:
@@ -102,7 +109,7 @@ def matching_actor(site, name: str) -> Link | None:
 def plan(site, cards, url, want=None):
     """sources/index.html, one page per outlet, and corrections/index.html (those `want` accepts)."""
     want = want or pages.ALL
-    found = gather(site)
+    found = gather(site, None if want is pages.ALL else lambda slug: want(f"sources/{slug}/index.html"))
     if want("sources/index.html"):
         rows = [(Link(o.name, url(f"sources/{o.slug}/"), o.slug, str(len(o.cited))), counted(o.relays, found, url),
                  counted(o.relayed_by, found, url)) for o in found.values()]

@@ -156,3 +156,15 @@ def test_source_dates_and_card_edits_in_a_row_give_the_bytes_of_a_plain_build(si
         quick_builds += quickly(build(site))
         assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
     assert quick_builds >= 6
+
+
+def test_gather_with_some_outlets_noted_gives_their_notes_and_every_outlets_counts(tmp_path):
+    site, _, _ = loaded(varied_site(tmp_path / "site", events=60).root)
+    whole = source_pages.gather(site)
+    some = {slug for slug in list(whole)[::2]}
+    part = source_pages.gather(site, some.__contains__)
+    assert list(part) == list(whole)
+    for slug, outlet in part.items():
+        assert (outlet.name, outlet.cited, outlet.relays, outlet.relayed_by) == (whole[slug].name, whole[slug].cited, whole[slug].relays, whole[slug].relayed_by)
+        assert outlet.events == (whole[slug].events if slug in some else {})
+    assert any(whole[slug].events for slug in set(whole) - some)  # the test leaves out outlets that have notes
