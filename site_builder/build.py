@@ -295,7 +295,8 @@ def build_fully(site_path, store, tree, given: Given, watch, keep: list | None =
     try:
         render_pages = (changed_pages(memo, given.salt, tree.vouched(), readers=readers, cards=cards) if caching
                         else every_page_made(memo))
-        env = render.environment(site_path, store=store, items=listitems.KeptItems(sink=sink))
+        items = listitems.aside_items(store, cards, sink) if aside else listitems.KeptItems(sink=sink)
+        env = render.environment(site_path, store=store, items=items)
         files = make_files(site, bodies, site_path, env, render_pages=render_pages, store=store)
         watch.lap("plan and render pages")
         helper = forked.adopt(helper, files) if helper else forked.share(files, staging_folder(store, tree))

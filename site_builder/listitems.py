@@ -27,6 +27,7 @@ from site_builder import cache
 # The processes of a full build that make list items, and what a full build carries over from the one
 # before (carry_over): items found in two are the same HTML.
 PROCESSES = ("carried", "main", "helper")
+ASIDE = tuple(f"aside-{process}" for process in PROCESSES)  # their entries once set_aside renamed them
 BATCH = 1000  # items written at once, as one text: 40,000 strings take three times as long to load
 
 
@@ -94,10 +95,11 @@ class ItemSink:
 
 class KeptColumns:
     """The items the full build that left the snapshot `token` made, a column at a time, loaded on
-    first use: get((macro name, slug, *args)) gives (text, start, end), the HTML being text[start:end]."""
+    first use: get((macro name, slug, *args)) gives (text, start, end), the HTML being text[start:end].
+    `processes`: whose entries to read (those set aside by a full build under way: ASIDE)."""
 
-    def __init__(self, store, token: str):
-        self.store, self.token, self.columns = store, token, {}
+    def __init__(self, store, token: str, processes: tuple = PROCESSES):
+        self.store, self.token, self.columns, self.processes = store, token, {}, processes
 
     def get(self, key: tuple):
         return self.column((key[0], *key[2:])).get(key[1])
@@ -106,14 +108,14 @@ class KeptColumns:
         """slug -> (text, start, end) of one column (a macro name and its arguments)."""
         found = self.columns.get(column)
         if found is None:
-            found = self.columns[column] = load_column(self.store, self.token, column)
+            found = self.columns[column] = load_column(self.store, self.token, column, self.processes)
         return found
 
 
-def load_column(store, token: str, column: tuple) -> dict:
+def load_column(store, token: str, column: tuple, processes: tuple = PROCESSES) -> dict:
     """slug -> (text, start, end) of one column's items, from every process that kept some under `token`."""
     found = {}
-    for process in PROCESSES:
+    for process in processes:
         values = store.load_each(entry(process, column))
         if not values or values[0] != token:
             continue
@@ -142,6 +144,28 @@ def set_aside(store) -> list[str]:
             continue
         aside.append(name)
     return aside
+
+
+def aside_items(store, cards: dict, sink=None) -> KeptItems:
+    """What a full build that is not cold renders list items with: the items the last full build made
+    (set aside as this one starts) for every card digested as that build digested it, when every page
+    shares the same as then; the rest made and given to `sink`. `cards` is this build's (slug -> digest,
+    "" -> what every page shares), filled by fingerprinting before any page is rendered."""
+    last = store.load("card-digests")
+    if not (isinstance(last, tuple) and len(last) == 2 and isinstance(last[1], dict)):
+        return KeptItems(sink=sink)
+    return KeptItems(KeptColumns(store, last[0], ASIDE), Redigested(last[1], cards), sink)
+
+
+class Redigested:
+    """The slugs whose cards a build digests otherwise than the last full build did (every slug, when
+    what every page shares differs): `slug in` it, asked once the build has digested its cards."""
+
+    def __init__(self, before: dict, cards: dict):
+        self.before, self.cards = before, cards
+
+    def __contains__(self, slug) -> bool:
+        return self.before.get("") != self.cards.get("") or self.before.get(slug) != self.cards.get(slug)
 
 
 def carry_over(store, aside: list[str], token: str, cards: dict, made: set = frozenset()) -> None:

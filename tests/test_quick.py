@@ -425,3 +425,29 @@ def test_a_full_build_that_is_not_cold_carries_the_list_items_over_for_the_quick
     retitle(site, 5, "Freshly")
     assert quickly(build(site))
     assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
+
+
+def test_a_full_build_that_is_not_cold_renders_unchanged_cards_from_the_items_the_last_full_build_kept(site, tmp_path, monkeypatch):
+    """A full build after a file is added takes the list items of every card digested as the last full
+    build did from that build's items (set aside as it starts), and makes afresh those of cards edited
+    since (by quick builds too) and of the new event: here the kept items are marked, to see which were used."""
+    store = cache.Store(site / ".cache" / "site-builder")
+    token = snapshot.load(store).token
+    column = ("event_head", 3)  # the year pages'
+    kept = listitems.load_column(store, token, column)
+    sink = listitems.ItemSink(store, "main", token)
+    for slug, (text, start, end) in kept.items():
+        sink((column[0], slug, *column[1:]), text[start:end].replace("<li", f"<li data-kept=\"{slug}\"", 1))
+    sink.close()
+    store.discard(listitems.entry("helper", column))
+    retitle(site, 5, "Freshly")
+    assert quickly(build(site))  # the retitled card is no longer as the full build digested it
+    edited = event_files(site)[5]
+    year = next(line for line in edited.read_text().splitlines() if line.startswith("date:"))[6:10]
+    (site / "content" / "events" / "added.md").write_text(event_text("Added", f"{year}-05-01", ("A000",)))
+    assert not quickly(build(site))
+    page = (site / "output" / "years" / year / "index.html").read_text()
+    shown = [path.stem for path in event_files(site) if f'data-event="{path.stem}"' in page]
+    assert {"added", edited.stem} < set(shown) and len(shown) > 3
+    for slug in shown:
+        assert (f'data-kept="{slug}"' in page) == (slug not in {edited.stem, "added"}), slug
