@@ -274,8 +274,7 @@ def build_fully(site_path, store, tree, given: Given, watch, keep: list | None =
     same, so that a helper makes half of them and none is held in memory until the end."""
     caching = tree is not None
     others, stats = (snapshot.read_others(site_path), {}) if caching else ({}, None)
-    if caching:
-        store.remove_abandoned()
+    store.remove_abandoned()
     memo = Memo.load(store)
     watch.lap("read cache")
     with workers.Pool(start=not memo.files) as pool:  # a cold build forks its workers while small
@@ -309,9 +308,7 @@ def build_fully(site_path, store, tree, given: Given, watch, keep: list | None =
         if not caching and tree is not None:
             tree.remove_scratch()
     watch.lap("write")
-    made = tuple(sorted(p for p, d in files.items() if isinstance(d, (spare.Deferred, spare.Staged))))
-    result = Result(given.target, sum(p.endswith(".html") for p in files), len(site.events), warnings, rendered_pages(files),
-                    made=made)
+    result = made_result(given.target, files, len(site.events), warnings)
     del files  # and with them the plan: the snapshot is pickled next, and need not add to the peak
     stripped = helper.after_result if helper is not None else None
     memo.save(store, parts=("pages",) if stripped is not None else memo_parts)
@@ -324,6 +321,12 @@ def build_fully(site_path, store, tree, given: Given, watch, keep: list | None =
     if keep is not None:
         keep.append((site, bodies, memo, readers, stats, others, tree))
     return replace(result, timings=tuple(watch.laps))
+
+
+def made_result(target: Path, files: dict, events: int, warnings) -> Result:
+    """What a full build made of `files`."""
+    made = tuple(sorted(p for p, d in files.items() if isinstance(d, (spare.Deferred, spare.Staged))))
+    return Result(target, sum(p.endswith(".html") for p in files), events, warnings, rendered_pages(files), made=made)
 
 
 def staging_folder(store, tree) -> Path | None:

@@ -115,8 +115,8 @@ class Store:
 
     def remove_abandoned(self) -> None:
         """Remove the unfinished entries of writers whose process is gone (a build killed while saving,
-        or a helper stopped before it sealed its list items)."""
-        for path in self.root.glob(".*.tmp"):
+        or a helper stopped before it sealed its list items); nothing without a cache (`--no-cache`)."""
+        for path in self.root.glob(".*.tmp") if self.enabled else ():
             pid = path.name.rsplit(".", 2)[-2]
             if pid.isdigit() and not alive(int(pid)):
                 with contextlib.suppress(OSError):
