@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
+import pickle
 
 from site_builder import cache
 
@@ -89,3 +92,15 @@ def test_a_full_build_removes_what_a_killed_build_left_half_written(scratch):
     scratch.write("site.yaml", "title: Another\n")  # not a change the quick path takes
     scratch.build()
     assert not left.exists()
+
+
+def test_an_entry_is_its_seal_then_its_pickle_however_it_is_written(tmp_path):
+    """save() pickles into the file as it goes (a big entry is never held whole); the bytes are still the
+    HMAC of the pickle, then the pickle, which load() reads back."""
+    store = cache.Store(tmp_path / "store")
+    value = {"numbers": list(range(50_000)), "text": "é" * 200_000, "nested": [("a", 1.5, None)] * 1000}
+    store.save("big", value)
+    data = (tmp_path / "store" / "big.pickle").read_bytes()
+    body = pickle.dumps((store.stamp, value), protocol=pickle.HIGHEST_PROTOCOL)
+    assert data[32:] == body and data[:32] == hmac.new(store.key(create=False), body, hashlib.sha256).digest()
+    assert store.load("big") == value
