@@ -224,7 +224,7 @@ def _send(pipe: int, work) -> None:
     try:
         results = work()
         with os.fdopen(pipe, "wb") as out:
-            out.write(pickle.dumps(results, protocol=5))
+            pickle.dump(results, out, protocol=5)
         code = 0
     finally:
         os._exit(code)
@@ -232,14 +232,23 @@ def _send(pipe: int, work) -> None:
 
 def _receive(pipe: int, pid: int) -> list | None:
     """What a helper sent, once it has exited; None when it failed."""
-    chunks = []
     with os.fdopen(pipe, "rb") as source:
-        while chunk := source.read(1 << 20):
-            chunks.append(chunk)
+        sent = unpickled(source)
     _, status = os.waitpid(pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0 or not chunks:
+    return sent if os.waitstatus_to_exitcode(status) == 0 else None
+
+
+def unpickled(source):
+    """The value pickled into a pipe, read as it comes (a cold build's helper sends the site pickled for
+    the snapshot: read whole, then joined, it would be held three times at the build's peak); None
+    when there is none or only part of one. The pipe is read to its end."""
+    try:
+        return pickle.load(source)
+    except Exception:  # noqa: BLE001 - a helper that died mid-way sent anything or nothing
         return None
-    return pickle.loads(b"".join(chunks))
+    finally:
+        while source.read(1 << 20):
+            pass
 
 
 def remove_abandoned(state_dir: Path) -> None:
@@ -304,7 +313,7 @@ class Helper:
             release_free_memory()
             extra = self.after() if self.after is not None else None
             with os.fdopen(pipe, "wb") as out:
-                out.write(pickle.dumps((digests, problems, extra), protocol=5))
+                pickle.dump((digests, problems, extra), out, protocol=5)
             code = 0
         finally:
             os._exit(code)  # skip the parent's atexit handlers and buffered output
@@ -340,15 +349,13 @@ class Helper:
 
     def _collect(self) -> None:
         """Read the helper's report and reap it (an empty report when it failed)."""
-        chunks = []
         with os.fdopen(self.pipe, "rb") as pipe:
-            while chunk := pipe.read(1 << 20):
-                chunks.append(chunk)
+            report = unpickled(pipe)
         self.pipe = None
         _, status = os.waitpid(self.pid, 0)
         self.digests, problems = {}, []
-        if os.waitstatus_to_exitcode(status) == 0 and chunks:
-            self.digests, problems, self.after_result = pickle.loads(b"".join(chunks))
+        if os.waitstatus_to_exitcode(status) == 0 and report is not None:
+            self.digests, problems, self.after_result = report
         else:  # whatever it wrote is suspect: start afresh
             shutil.rmtree(self.folder, ignore_errors=True)
             os.makedirs(self.folder)

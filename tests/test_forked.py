@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import os
+import pickle
 import subprocess
 
 import pytest
@@ -312,3 +314,12 @@ def test_a_build_without_a_cache_still_publishes_when_the_swap_falls_back(tmp_pa
     build(site, use_cache=False)
     assert helped == [True, True] and beside_output(site) == []
     assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
+
+
+def test_what_a_helper_sent_is_unpickled_as_it_comes_and_a_broken_report_is_none():
+    value = ({"a": "digest"}, [], b"x" * 3_000_000)
+    data = pickle.dumps(value, protocol=5)
+    for sent, expected in ((data, value), (data[: len(data) // 2], None), (b"", None), (b"not a pickle", None)):
+        source = io.BufferedReader(io.BytesIO(sent + b"trailing"))
+        assert forked.unpickled(source) == expected
+        assert source.read() == b""  # read to its end: the helper is never left blocked on a full pipe
