@@ -90,6 +90,7 @@ def replaced(old: bytes, site, before: dict, was, text, neighbours) -> bytes | N
             return None
     return old
 
+
 def put_back(old: bytes, chunk: bytes, before: bytes | None, after: bytes | None) -> bytes | None:
     """`old` with `chunk` put just after the chunk `before` (or just before `after`, for the first
     event); None when that neighbour's chunk is not found exactly once."""
