@@ -161,8 +161,9 @@ def register_actors(actors) -> tuple[dict, list[Problem]]:
 
 
 def resolve_roles(events, by_slug, names) -> tuple[dict, list[Problem]]:
-    """Resolve each event's actor names to slugs, adding file-less actors as needed."""
-    roles, problems = {}, []
+    """Resolve each event's actor names to slugs, adding file-less actors as needed. Equal roles are one
+    object (30,000 roles are 850 at 10,000 events): the quick path unpickles them on every build."""
+    roles, problems, made = {}, [], {}
     for event in events:
         resolved, listed = [], set()
         for number, ref in enumerate(event.actors, start=1):
@@ -172,7 +173,10 @@ def resolve_roles(events, by_slug, names) -> tuple[dict, list[Problem]]:
             if message:
                 problems.append(Problem(event.path, ref.line, f"actors[{number}]", message))
             else:
-                resolved.append(Role(slug, ref.role))
+                role = made.get((slug, ref.role))
+                if role is None:
+                    role = made[slug, ref.role] = Role(slug, ref.role)
+                resolved.append(role)
                 listed.add(slug)
         roles[event.slug] = tuple(resolved)
     return roles, problems

@@ -60,6 +60,17 @@ def test_roles_are_kept(scratch):
     assert [(r.actor, r.role) for r in site.roles["a"]] == [("nato", ""), ("mark-rutte", "speaker")]
 
 
+def test_equal_roles_are_one_object(scratch):
+    actor_file(scratch, "mark-rutte", "Mark Rutte", aliases=["Rutte"])
+    scratch.write("content/events/a.md", event_text(actors=["NATO", "{name: Rutte, role: speaker}"]))
+    scratch.write("content/events/b.md", event_text(actors=["nato", "{name: Mark Rutte, role: speaker}"], date="2024-10-17"))
+    scratch.write("content/events/c.md", event_text(actors=["{name: NATO, role: host}"], date="2024-10-18"))
+    site, _ = site_of(scratch)
+    (nato_a, rutte_a), (nato_b, rutte_b), (nato_c,) = site.roles["a"], site.roles["b"], site.roles["c"]
+    assert nato_a is nato_b and rutte_a is rutte_b  # the snapshot pickles each once
+    assert nato_c == index.Role("nato", "host") and nato_c is not nato_a
+
+
 def test_alias_collision_between_two_actor_files(scratch):
     actor_file(scratch, "a", "Alpha", aliases=["X"])
     actor_file(scratch, "b", "Beta", aliases=["Y", "x"])
