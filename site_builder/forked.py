@@ -82,7 +82,7 @@ def room_for_a_copy() -> bool:
     return available > 2 * resident
 
 
-def start_early(plan_everything, state_dir: Path | None, events: int, after=None, share: float = None) -> "Helper | None":
+def start_early(plan_everything, state_dir: Path | None, events: int, after=None, share: float | None = None) -> "Helper | None":
     """A cold build's helper, forked before this process plans (its heap is smaller then, and the
     helper starts sooner): `plan_everything()`, run in the helper, gives a PageStream of every page,
     and the helper makes its share of them, then runs `after()` and sends back what it returns
