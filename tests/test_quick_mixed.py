@@ -10,7 +10,7 @@ import pytest
 from site_builder.build import build
 from site_builder.errors import ContentError
 from test_incremental import plain_build, tree
-from test_moves import ACTORS, event_file, set_field_in, varied_site
+from test_moves import ACTORS, event_file, redate, set_field_in, varied_site
 from test_quick import quickly
 from test_source_edits import add_source
 
@@ -22,7 +22,7 @@ def edit_at_random(path, rng: random.Random, history: list) -> None:
     if roll < 0.15 and history:
         path.write_text(rng.choice(history))
     elif roll < 0.3:
-        set_field_in(path, "date", f"{rng.choice((2022, 2023, 2024))}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}")
+        redate(path, rng)
     elif roll < 0.4:
         add_source(path, rng.choice(("Paper", "Daily", "Wire", "Wire Agency")))
     elif roll < 0.5:

@@ -15,7 +15,7 @@ from site_builder.dates import PartialDate
 from site_builder.errors import ContentError
 from site_builder.model import Correction
 from test_incremental import plain_build, tree
-from test_moves import event_file, loaded, set_field_in, varied_site, site  # noqa: F401 - the fixture: the varied site, built
+from test_moves import edited_in_a_row, event_file, loaded, set_field_in, varied_site, site  # noqa: F401 - the fixture: the varied site, built
 from test_quick import marks_and_readers, quickly, unnoted_changes
 
 
@@ -112,26 +112,21 @@ def test_a_correction_added_builds_quickly_and_is_listed_on_the_corrections_page
 
 
 def test_related_correction_and_title_edits_in_a_row_give_the_bytes_of_a_plain_build(site, tmp_path, monkeypatch):
-    rng = random.Random(15)
     numbers = [n for n in range(40) if n != 7]
-    quick_builds = 0
-    for _ in range(12):
-        for number in rng.sample(numbers, rng.choice([1, 1, 2])):
-            path = event_file(site, number)
-            roll = rng.random()
-            if roll < 0.5:
-                relate(path, [f"e{n}" for n in rng.sample(numbers, rng.randint(0, 2)) if n != number])
-            elif roll < 0.8:
-                text = path.read_text()
-                if "updated:" in text:
-                    set_field_in(path, "updated", f"2025-0{rng.randint(1, 9)}-01")
-                else:
-                    path.write_text(text.replace("tags: [", "updated: 2025-01-01\ntags: [", 1))
+
+    def edit(path, number, rng):
+        roll = rng.random()
+        if roll < 0.5:
+            relate(path, [f"e{n}" for n in rng.sample(numbers, rng.randint(0, 2)) if n != number])
+        elif roll < 0.8:
+            text = path.read_text()
+            if "updated:" in text:
+                set_field_in(path, "updated", f"2025-0{rng.randint(1, 9)}-01")
             else:
-                set_field_in(path, "title", f"Event {number} retitled {rng.randrange(99)}")
-        quick_builds += quickly(build(site))
-        assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
-    assert quick_builds >= 6
+                path.write_text(text.replace("tags: [", "updated: 2025-01-01\ntags: [", 1))
+        else:
+            set_field_in(path, "title", f"Event {number} retitled {rng.randrange(99)}")
+    assert edited_in_a_row(site, tmp_path, monkeypatch, 15, numbers, edit) >= 6
 
 
 def test_a_title_edit_after_these_edits_reaches_the_pages_that_now_list_the_event(site, tmp_path, monkeypatch):
