@@ -41,19 +41,24 @@ def cards_of(site, bodies, slugs) -> dict:
                                                  or bodies[slug].first_paragraph)) for slug in slugs}
 
 
+def patched_and_made(site, bodies, path: str, edited: dict) -> tuple:
+    """(the site after the edits, the file at `path` as made before them, as made after them, and as
+    patched from the first)."""
+    url = pages.Urls(site.settings)
+    old, before, after = made(site, bodies, path), cards_of(site, bodies, edited), index.with_events(site, edited)
+    return after, old, made(after, bodies, path), patched(path, old, after, pages.Cards(after, bodies, url), before, url)
+
+
 @pytest.mark.parametrize("path", ["events.json", "timelinejs.json"])
 def test_a_patched_export_is_the_export_made_again(example, path):
     site, bodies = example
-    url = pages.Urls(site.settings)
-    old = made(site, bodies, path)
     edited = {e.slug: replace(e, title=e.title + " — “edited” <b>", summary=e.summary and e.summary + " too")
               for e in site.events[2:4]}  # two events, one after the other
-    before = cards_of(site, bodies, edited)
-    after = index.with_events(site, edited)
-    new = made(after, bodies, path)
+    after, old, new, result = patched_and_made(site, bodies, path, edited)
     assert new != old
-    assert patched(path, old, after, pages.Cards(after, bodies, url), before, url) == new
-    assert patched(path, None, after, pages.Cards(after, bodies, url), before, url) is None
+    assert result == new
+    url = pages.Urls(site.settings)
+    assert patched(path, None, after, pages.Cards(after, bodies, url), cards_of(site, bodies, edited), url) is None
 
 
 def test_a_page_not_made_of_chunks_or_an_old_file_without_the_chunk_is_not_patched(example):
@@ -89,37 +94,27 @@ def busiest_actor(site) -> str:
 
 def test_an_actors_patched_timeline_is_the_timeline_made_again_after_card_edits(example):
     site, bodies = example
-    url = pages.Urls(site.settings)
     actor = busiest_actor(site)
-    path = f"actors/{actor}/timeline.json"
-    old = made(site, bodies, path)
     slugs = site.actor_events[actor][1:3]
     edited = {s: replace(site.by_slug[s], title=site.by_slug[s].title + " “edited” <b>", status="disputed") for s in slugs}
-    before = cards_of(site, bodies, edited)
-    after = index.with_events(site, edited)
-    new = made(after, bodies, path)
+    _, old, new, result = patched_and_made(site, bodies, f"actors/{actor}/timeline.json", edited)
     assert new != old
-    assert patched(path, old, after, pages.Cards(after, bodies, url), before, url) == new
+    assert result == new
 
 
 @pytest.mark.parametrize("moved, where", [(3, 0), (3, -1), (-2, 0), (1, -1)])
 def test_an_actors_patched_timeline_puts_a_moved_event_where_it_now_belongs(varied, moved, where):
     site, bodies = varied
-    url = pages.Urls(site.settings)
     actor = sorted(site.actor_events, key=lambda slug: len(site.actor_events[slug]))[-2]  # not in most events
-    path = f"actors/{actor}/timeline.json"
-    old = made(site, bodies, path)
     events = site.actor_events[actor]
     slug, target = events[moved], site.by_slug[events[where]]
     date = replace(target.date, year=target.date.year + (1 if where else -1))  # before the first or after the last
     edited = {slug: replace(site.by_slug[slug], date=date, end=None, title="Moved")}
-    before = cards_of(site, bodies, edited)
-    after = index.with_events(site, edited)
+    after, _, new, result = patched_and_made(site, bodies, f"actors/{actor}/timeline.json", edited)
     assert after.actor_events[actor][where] == slug
     if where:  # put after the actor's event before it, not the chronology's
         assert after.actor_events[actor][-2] != after.neighbours(slug)[0].slug
-    new = made(after, bodies, path)
-    assert patched(path, old, after, pages.Cards(after, bodies, url), before, url) == new
+    assert result == new
 
 
 def test_an_actors_timeline_is_not_patched_when_an_edit_adds_or_removes_the_actor(example):
