@@ -289,12 +289,12 @@ def build_fully(site_path, store, tree, given: Given, watch, keep: list | None =
     helper = cold_helper(site, bodies, site_path, store, token, tree, memo) if not memo.pages else None
     readers: dict = {}
     cards: dict | None = {} if caching else None
-    aside = listitems.set_aside(store) if caching and memo.pages else []  # this build remakes only what changed
+    aside = listitems.set_aside(store) if caching and memo.pages else listitems.Aside()  # this build remakes only what changed
     sink = listitems.ItemSink(store, "main", token) if caching else None
     try:
         render_pages = (changed_pages(memo, given.salt, tree.vouched(), readers=readers, cards=cards) if caching
                         else every_page_made(memo))
-        items = listitems.aside_items(store, cards, sink) if aside else listitems.KeptItems(sink=sink)
+        items = listitems.aside_items(store, aside, cards, sink)
         env = render.environment(site_path, store=store, items=items)
         files = make_files(site, bodies, site_path, env, render_pages=render_pages, store=store)
         watch.lap("plan and render pages")

@@ -130,31 +130,40 @@ def load_column(store, token: str, column: tuple, processes: tuple = PROCESSES) 
     return found
 
 
-def set_aside(store) -> list[str]:
-    """Rename the last build's items out of this build's way (its writers would replace them); the
-    names they are set aside as. Items set aside by a build that did not finish are dropped first."""
+@dataclass(frozen=True)
+class Aside:
+    """The last full build's items, set aside as a full build starts: the names of their entries, and the
+    token and card digests (slug -> digest, "" -> what every page shared) they were made under, if kept."""
+
+    names: tuple = ()
+    last: tuple | None = None
+
+
+def set_aside(store) -> Aside:
+    """Rename the last build's items out of this build's way (its writers would replace them). Items
+    set aside by a build that did not finish are dropped first."""
     for path in store.root.glob("items-aside-*.pickle"):
         path.unlink(missing_ok=True)
-    aside = []
+    names = []
     for path in store.root.glob("items-*.pickle"):
         name = f"items-aside-{path.name[len('items-'):-len('.pickle')]}"
         try:
             os.replace(path, store.root / f"{name}.pickle")
         except OSError:
             continue
-        aside.append(name)
-    return aside
-
-
-def aside_items(store, cards: dict, sink=None) -> KeptItems:
-    """What a full build that is not cold renders list items with: the items the last full build made
-    (set aside as this one starts) for every card digested as that build digested it, when every page
-    shares the same as then; the rest made and given to `sink`. `cards` is this build's (slug -> digest,
-    "" -> what every page shares), filled by fingerprinting before any page is rendered."""
+        names.append(name)
     last = store.load("card-digests")
-    if not (isinstance(last, tuple) and len(last) == 2 and isinstance(last[1], dict)):
+    return Aside(tuple(names), last if isinstance(last, tuple) and len(last) == 2 and isinstance(last[1], dict) else None)
+
+
+def aside_items(store, aside: Aside, cards: dict, sink=None) -> KeptItems:
+    """What a full build that is not cold renders list items with: the items set aside for every card
+    digested as the last full build digested it, when every page shares the same as then; the rest
+    made and given to `sink`. `cards` is this build's (slug -> digest, "" -> what every page shares),
+    filled by fingerprinting before any page is rendered."""
+    if aside.last is None:
         return KeptItems(sink=sink)
-    return KeptItems(KeptColumns(store, last[0], ASIDE), Redigested(last[1], cards), sink)
+    return KeptItems(KeptColumns(store, aside.last[0], ASIDE), Redigested(aside.last[1], cards), sink)
 
 
 class Redigested:
@@ -168,25 +177,24 @@ class Redigested:
         return self.before.get("") != self.cards.get("") or self.before.get(slug) != self.cards.get(slug)
 
 
-def carry_over(store, aside: list[str], token: str, cards: dict, made: set = frozenset()) -> None:
+def carry_over(store, aside: Aside, token: str, cards: dict, made: set = frozenset()) -> None:
     """Keep this build's card digests (`cards`: slug -> digest, and under "" the digest of what every
     page shares), and carry the items set aside over to `token` for every card the last build digested
     alike, when every page shared the same then, but those this build made again (`made`: the keys
     its sink kept); drop the rest."""
-    last = store.load("card-digests")
     store.save("card-digests", (token, cards))
-    if isinstance(last, tuple) and len(last) == 2 and last[1].get("") == cards.get(""):
-        before = last[1]
-        alike = {slug for slug, digest in cards.items() if slug and before.get(slug) == digest}
+    changed = Redigested(aside.last[1], cards) if aside.last is not None else None
+    alike = {slug for slug in cards if slug and slug not in changed} if changed is not None else set()
+    if alike:
         columns: dict[str, list] = {}
-        for name in aside:  # items-aside-PROCESS-COLUMN: the column's digest is the same for every process
+        for name in aside.names:  # items-aside-PROCESS-COLUMN: the column's digest is the same for every process
             columns.setdefault(name.rsplit("-", 1)[1], []).append(name)
         again: dict[str, set] = {}
         for key in made:
             again.setdefault(entry("", (key[0], *key[2:])).rsplit("-", 1)[1], set()).add(key[1])
         for column, names in columns.items():
-            carry_column(store, names, last[0], token, alike - again.get(column, set()), f"items-carried-{column}")
-    for name in aside:
+            carry_column(store, names, aside.last[0], token, alike - again.get(column, set()), f"items-carried-{column}")
+    for name in aside.names:
         store.discard(name)
 
 

@@ -75,7 +75,7 @@ def test_items_set_aside_are_carried_over_for_the_cards_digested_alike(tmp_path)
         sink(("head", slug, 3), markupsafe.Markup(f"<h3>{slug}</h3>"))
     sink.close()
     aside = listitems.set_aside(store)
-    assert aside and listitems.load_column(store, "token-1", ("head", 3)) == {}  # out of the next build's way
+    assert aside.names and listitems.load_column(store, "token-1", ("head", 3)) == {}  # out of the next build's way
     listitems.carry_over(store, aside, "token-2", {"": "base", "a": "A", "b": "changed", "c": "C", "d": "D"},
                          made={("head", "c", 3), ("foot", "a")})  # c made again by this build, in its own entry
     carried = listitems.load_column(store, "token-2", ("head", 3))
