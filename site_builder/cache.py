@@ -16,6 +16,7 @@ import io
 import os
 import pickle
 import secrets
+import shutil
 from pathlib import Path
 
 from site_builder import __version__
@@ -143,6 +144,14 @@ class Through:
         """Write and take in."""
         self.mac.update(data)
         return self.file.write(data)
+
+
+def remove_dead(folders) -> None:
+    """Remove each folder named NAME-PID-SUFFIX whose process is gone: what a killed build left."""
+    for folder in folders:
+        pid = folder.name.rsplit("-", 2)[-2]
+        if pid.isdigit() and not alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def alive(pid: int) -> bool:

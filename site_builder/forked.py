@@ -253,10 +253,7 @@ def unpickled(source):
 
 def remove_abandoned(state_dir: Path) -> None:
     """Remove the staging folders of builds that were killed (their process is gone) before closing them."""
-    for folder in state_dir.glob("staged-*-*"):
-        pid = folder.name.split("-")[1]
-        if pid.isdigit() and not cache.alive(int(pid)):
-            shutil.rmtree(folder, ignore_errors=True)
+    cache.remove_dead(state_dir.glob("staged-*-*"))
 
 
 def release_free_memory() -> None:

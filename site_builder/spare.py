@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from site_builder import output as plain
-from site_builder.cache import alive
+from site_builder.cache import remove_dead
 from site_builder.errors import ContentError, Problem
 
 MANIFEST_VERSION = 2
@@ -384,10 +384,7 @@ def scratch(output: Path) -> "SpareTree | None":
     folder, the old output with it. None if the folder cannot be made."""
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
-        for folder in output.parent.glob(f".{output.name}.build-*-*"):  # of builds that were killed
-            pid = folder.name.rsplit("-", 2)[-2]
-            if pid.isdigit() and not alive(int(pid)):
-                shutil.rmtree(folder, ignore_errors=True)
+        remove_dead(output.parent.glob(f".{output.name}.build-*-*"))  # of builds that were killed
         return SpareTree(output, Path(tempfile.mkdtemp(prefix=f".{output.name}.build-{os.getpid()}-", dir=output.parent)))
     except OSError:
         return None
