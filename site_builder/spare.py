@@ -33,14 +33,14 @@ class Keep:
 
 @dataclass(frozen=True)
 class Deferred:
-    """A file made only when it is written: `source.produce(path)` gives its bytes, and
-    `source.check()` raises if anything produced so far went wrong."""
+    """A file made only when it is written: `source.produce(path)` gives its bytes and their digest
+    (digest_of), and `source.check()` raises if anything produced so far went wrong."""
 
     source: object
     path: str
 
-    def produce(self) -> bytes:
-        """The file's bytes."""
+    def produce(self) -> tuple[bytes, str]:
+        """The file's bytes and their digest."""
         return self.source.produce(self.path)
 
 
@@ -64,7 +64,7 @@ def materialise(files: dict, output: Path) -> dict:
         elif isinstance(data, Staged):
             result[path] = Path(data.source.locate(path)[0]).read_bytes()
         else:
-            result[path] = data.produce() if isinstance(data, Deferred) else data
+            result[path] = data.produce()[0] if isinstance(data, Deferred) else data
     check_sources(files)
     return result
 
@@ -238,8 +238,8 @@ def update_spare(spare: Path, output: Path, files: dict, manifests: dict, survey
     for relative in sorted(files, key=lambda rel: (isinstance(files[rel], Staged), rel)):
         data, staged = files[relative], None
         if isinstance(data, Deferred):
-            data = data.produce()
-        if isinstance(data, Staged):
+            payload, digest = data.produce()
+        elif isinstance(data, Staged):
             staged, digest = data.source.locate(relative)
             payload = None
         else:

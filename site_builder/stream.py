@@ -29,11 +29,11 @@ class PageStream:
         self.recipes, self.sink = recipes, sink  # sink: the listitems.ItemSink the env sends list items to
         self.problems: dict = {}
 
-    def produce(self, path: str) -> bytes:
-        """The bytes of one page (empty for a page whose template failed)."""
+    def produce(self, path: str) -> tuple[bytes, str]:
+        """The bytes of one page (empty for a page whose template failed) and their digest."""
         data = self.render_bytes(path)
-        self.record(path, spare.digest_of(data))
-        return data
+        self.record(path, digest := spare.digest_of(data))
+        return data, digest
 
     def render_bytes(self, path: str) -> bytes:
         """Make and render one page (empty if its template failed, remembering the problem)."""
