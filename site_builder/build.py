@@ -151,15 +151,15 @@ def without_markdown(site, memo: Memo):
     """The site, and the memo's parsed files, without the events' Markdown, which no page reads once it
     is converted (330 MB at 100,000 events). A memo entry keeps its body when the body cannot be cut
     again from the file's bytes: the memo is saved with those."""
-    for name, (digest, model, problems, start, head) in list(memo.files.items()):
-        if start is not None and isinstance(model, Event) and model.body:
-            memo.files[name] = (digest, with_field(model, "body", ""), problems, start, head)
-    light: dict[int, Event] = {}
+    light: dict[int, Event] = {}  # by the id of the model with Markdown: the memo's and the site's are one object
 
     def lighter(event: Event) -> Event:
         if id(event) not in light:
             light[id(event)] = with_field(event, "body", "")
         return light[id(event)]
+    for name, (digest, model, problems, start, head) in list(memo.files.items()):
+        if start is not None and isinstance(model, Event) and model.body:
+            memo.files[name] = (digest, lighter(model), problems, start, head)
     content = replace(site.content, events=tuple(map(lighter, site.content.events)))
     return replace(site, content=content, events=tuple(map(lighter, site.events)),
                    by_slug={slug: lighter(event) for slug, event in site.by_slug.items()})
