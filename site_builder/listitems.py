@@ -223,3 +223,48 @@ def carry_column(store, names: list[str], was: str, token: str, alike: set, targ
         except (TypeError, ValueError):  # not batches as ItemSink writes them: carry none of it
             continue
     writer.close()
+
+
+class HeldItems:
+    """Serve's list items, held in memory from one rebuild to the next (render.environment's `kept`,
+    with `keep` as its sink) while the card each was made from is unchanged: a busy actor's page
+    lists 7,000 of them, and every rebuild makes a new card object for each event. Kept by column
+    (a macro name and its arguments), as KeptColumns gives them. At most `limit` characters."""
+
+    def __init__(self, limit: int = 64_000_000):
+        self.columns: dict[tuple, dict] = {}
+        self.cards: dict = {}  # the card digests of the last rebuild (stream.changed_pages's `cards`)
+        self.room = self.limit = limit
+
+    def get(self, key: tuple):
+        return self.columns.get((key[0], *key[2:]), {}).get(key[1])
+
+    def column(self, column: tuple) -> dict:
+        """slug -> (text, start, end) of one column's items."""
+        return self.columns.get(column, {})
+
+    def keep(self, key: tuple, html: str) -> None:
+        """Hold an item just made."""
+        if self.room >= len(html):
+            self.columns.setdefault((key[0], *key[2:]), {})[key[1]] = (html, 0, len(html))
+            self.room -= len(html)
+
+    def forget(self, slugs) -> None:
+        """Let go of the items of these events."""
+        for column in self.columns.values():
+            for slug in slugs:
+                if (held := column.pop(slug, None)) is not None:
+                    self.room += len(held[0])
+
+    def refresh(self, cards: dict) -> None:
+        """Before a rebuild renders: let go of the items of every card whose digest changed since the
+        last (of all of them when what every page shares changed, under "")."""
+        if cards.get("") != self.cards.get(""):
+            self.clear()
+        else:
+            self.forget([slug for slug, digest in self.cards.items() if cards.get(slug) != digest])
+        self.cards = cards
+
+    def clear(self) -> None:
+        """Let go of every item."""
+        self.columns, self.cards, self.room = {}, {}, self.limit

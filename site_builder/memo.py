@@ -12,12 +12,13 @@ import os
 import pickle
 import stat
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from site_builder import cache, workers
 from site_builder.bodies import RENDERER, BodyRenderer
 from site_builder.frontmatter import MAX_FILE_BYTES, read_at_most
+from site_builder.model import NO_LINES
 
 
 FILE_SHARDS = BODY_SHARDS = 64
@@ -168,6 +169,22 @@ def _parse(shared, paths):
         results.append((model, problems, start, head_digest(model), None if data is None else file_digest(data),
                         found.get("")))
     return results
+
+
+# The fields an edit may change and move the event in no list, count or warning: what its card and
+# page show of it (pages read them only from its card, model and body, which fingerprinting notes).
+# A status also counts in the chronology's filter form, by which statuses occur at all: an edit must
+# leave that set as it was (quick.statuses()).
+CARD_FIELDS = ("title", "summary", "location", "status", "body")
+
+
+def frame_digest(model, fields=CARD_FIELDS, lines: bool = True) -> str:
+    """A digest of an event without the fields named, and without its line numbers (its actors' and
+    stances' too) unless `lines`."""
+    if not lines:
+        model = replace(model, lines=NO_LINES, body_line=1, actors=tuple(replace(ref, line=0) for ref in model.actors),
+                        claims=tuple(replace(stance, line=0) for stance in model.claims))
+    return head_digest(replace(model, **dict.fromkeys(fields, "")))
 
 
 def head_digest(model) -> str | None:

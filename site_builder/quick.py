@@ -21,23 +21,18 @@ full build runs, as it would without a snapshot.
 from __future__ import annotations
 
 import pickle
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from site_builder import claim_pages, content, exports, forked, index, listitems, moves, pages, render, source_pages
 from site_builder.bodies import Body, unlinked_drafts
 from site_builder.errors import Problem
-from site_builder.memo import StoredBodies, body_keys, head_digest, saved_file, with_field
-from site_builder.model import NO_LINES, Event
+from site_builder.memo import CARD_FIELDS, StoredBodies, body_keys, frame_digest, head_digest, saved_file, with_field
+from site_builder.model import Event
 from site_builder.patch import patched
 from site_builder.preview import converted_body
 from site_builder.snapshot import Snapshot, changes, readers_by_slug
 
-# The fields an edit may change and move the event in no list, count or warning: what its card and
-# page show of it (pages read them only from its card, model and body, which fingerprinting notes).
-# A status also counts in the chronology's filter form, by which statuses occur at all: an edit must
-# leave that set as it was (statuses()).
-CARD_FIELDS = ("title", "summary", "location", "status", "body")
 
 @dataclass(frozen=True)
 class Remade:
@@ -109,13 +104,6 @@ def looked_again(site_dir: Path, site_label: str, store, snapshot: Snapshot, pat
 
 
 SHIFT_FIELDS = CARD_FIELDS + moves.DATE_FIELDS + ("sources", "tags", "actors", "related", "updated", "corrections")
-
-
-def frame_digest(model: Event, fields=CARD_FIELDS, lines: bool = True) -> str:
-    """A digest of an event without the fields named, and without its line numbers unless `lines`."""
-    if not lines:
-        model = replace(model, lines=NO_LINES, body_line=1)
-    return head_digest(replace(model, **dict.fromkeys(fields, "")))
 
 
 def make_edit(site, bodies: dict, path: str, slug: str, model, head: str, changed_head: bool, shifted: bool) -> Edit | None:

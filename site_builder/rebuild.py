@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from site_builder import build, preview, render, spare, stream, workers
+from site_builder import build, listitems, preview, render, spare, stream, workers
 from site_builder.errors import ContentError, Problem
 from site_builder.memo import Memo
 
@@ -56,17 +56,24 @@ class Rebuilder:
         self.loaded = False  # the last run read every file (or had it from a run that did)
         self.digests: dict = {}  # shared values' digests, carried from one rebuild to the next
         self.last: preview.Last | None = None  # what the last run made the site from, if it succeeded
+        # The list items rendering made, (macro name, slug, *args) -> (html, 0, len), used again while the
+        # card they were made from is unchanged: a busy actor's page lists 7,000 of them, and a new card
+        # object for each event every rebuild would otherwise have them all made again.
+        self.items = listitems.HeldItems()
 
     def preview(self, changed) -> preview.Preview | None:
-        """Put the edited event's page in place at once when the change is to its text alone (preview.py)."""
-        return preview.preview(self.last, self.env, self.site, self.site_label, changed, self.tree.output)
+        """Put the edited event's page, and the pages that list it, in place at once when the change is to
+        its text or card alone (preview.py)."""
+        return preview.preview(self.last, self.env, self.site, self.site_label, changed, self.tree.output,
+                               forget=self.items.forget)
 
     def settled(self, shown: preview.Preview, outcome: Outcome) -> bool:
-        """Whether a rebuild after a preview changed no page but the one previewed, which it left as shown
+        """Whether a rebuild after a preview changed no page but those previewed, which it left as shown
         (the browsers need not reload twice; feeds and exports may have changed)."""
-        entry = self.tree.manifests.get("output", {}).get(shown.path)
-        return (outcome.ok and entry is not None and entry[0] == spare.digest_of(shown.data)
-                and all(path == shown.path or not path.endswith(".html") for path in outcome.written))
+        entries = self.tree.manifests.get("output", {})
+        return (outcome.ok and all(path in entries and entries[path][0] == spare.digest_of(data)
+                                   for path, data in shown.pages.items())
+                and all(path in shown.pages or not path.endswith(".html") for path in outcome.written))
 
     def run(self, changed=()) -> Outcome:
         """Rebuild (drafts shown); on errors leave the served site as it was."""
@@ -81,9 +88,13 @@ class Rebuilder:
         """run(), with the collector paused."""
         start = time.perf_counter()
         if fresh_env:
-            self.env = render.environment(self.site, self.serve_values)
+            self.items.clear()
+            self.env = render.environment(self.site, self.serve_values, items=listitems.KeptItems(self.items, sink=self.items.keep))
         salt = build.fingerprint_salt(self.site, self.serve_values)
-        render_pages = stream.changed_pages(self.memo, salt, self.tree.vouched(), self.digests)
+        cards: dict = {}
+        readers: dict = {}
+        render_pages = stream.changed_pages(self.memo, salt, self.tree.vouched(), self.digests, readers=readers,
+                                            cards=cards)
         self.memo.trust = self.unchanged_since_last_run(changed) if self.loaded else None
         self.loaded = False
         self.last = None
@@ -96,8 +107,9 @@ class Rebuilder:
         finally:
             self.memo.trust = None
         self.loaded = True
+        self.items.refresh(cards)  # the pages are rendered as they are published, next
         written = self.tree.publish(files, mirror=True)
-        self.last = preview.Last(site, bodies)
+        self.last = preview.Last(site, bodies, readers)
         return Outcome(True, warnings, written, build.rendered_pages(files), len(site.events), time.perf_counter() - start)
 
     def unchanged_since_last_run(self, changed):
@@ -105,3 +117,4 @@ class Rebuilder:
         started the last run, and not among the paths changed between that snapshot and this one."""
         names = {f"{self.site_label}|{path}" for path in changed}
         return lambda name: name not in names
+

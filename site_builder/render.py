@@ -128,7 +128,7 @@ def remembered_calls(memory: dict, budget: int = 16_000_000, kept=None, stale=fr
     A subject with a `slug` (a card) is looked up in `kept` before its item is made, unless its slug
     is `stale`; an item made is given to `sink` (listitems.py)."""
     size = [0]
-    made = item_maker(kept or {}, stale, sink)
+    made = item_maker({} if kept is None else kept, stale, sink)
 
     def remembered(macro, subject, *args):
         key = (macro.name, id(subject), *args)

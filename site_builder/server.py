@@ -139,7 +139,9 @@ def watch_loop(site: Path, last: dict, rebuilder: Rebuilder, status: Status, say
             shown = rebuilder.preview(changed)
             if shown is not None:
                 loop.add_callback(reload_browsers, changed)
-                say(f"{changed[0]}: its page is shown; rebuilding the rest")
+                others = len(shown.pages) - 1
+                what = f"its page and {others} page{'s' * (others != 1)} showing it are" if others else "its page is"
+                say(f"{changed[0]}: {what} shown; rebuilding the rest")
                 status.stop.wait(PREVIEW_GRACE_SECONDS)
             outcome = rebuilder.run(changed)
         except OSError as error:  # e.g. the disk is full: say so and keep serving the last good site

@@ -93,3 +93,22 @@ def test_nothing_is_carried_over_when_what_every_page_shares_changed(tmp_path):
     listitems.carry_over(store, listitems.set_aside(store), "token-2", {"": "other base", "a": "A"})
     assert listitems.load_column(store, "token-2", ("head", 3)) == {}
     assert not list(store.root.glob("items-aside-*"))
+
+
+def test_held_items_are_let_go_when_their_card_changes_or_everything_does():
+    held = listitems.HeldItems(limit=30)
+    held.refresh({"": "base", "a": "a1", "b": "b1"})
+    held.keep(("head", "a", 3), "<h3>A</h3>")
+    held.keep(("foot", "a"), "<p>A</p>")
+    held.keep(("head", "b", 3), "<h3>B</h3>")
+    held.keep(("head", "c", 3), "<h3>C</h3>")  # past the limit
+    assert held.get(("head", "a", 3)) == ("<h3>A</h3>", 0, 10) and held.column(("foot",)) == {"a": ("<p>A</p>", 0, 8)}
+    assert held.get(("head", "c", 3)) is None and held.column(("head", 4)) == {}
+    held.refresh({"": "base", "a": "a2", "b": "b1"})  # a's card changed
+    assert held.get(("head", "a", 3)) is None and held.get(("foot", "a")) is None and held.get(("head", "b", 3))
+    held.keep(("head", "c", 3), "<h3>C</h3>")  # room again
+    assert held.get(("head", "c", 3))
+    held.forget(["b"])
+    assert held.get(("head", "b", 3)) is None
+    held.refresh({"": "settings changed", "a": "a2", "b": "b1"})
+    assert held.get(("head", "c", 3)) is None and held.columns == {}

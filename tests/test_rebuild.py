@@ -69,42 +69,101 @@ def test_a_body_edit_is_previewed_before_the_rebuild_with_the_rebuild_s_bytes(sc
         assert served.run().ok
         scratch.event("event-1", title="Event 1", date="2024-10-11", body="Lede 1.\n\nMore 1, rewritten.\n\nAnd a new paragraph.")
         shown = served.preview(("content/events/event-1.md",))
-        assert shown is not None and shown.path == "events/event-1/index.html"
+        assert shown is not None and list(shown.pages) == ["events/event-1/index.html"]
         assert "And a new paragraph." in page(scratch, "event-1")  # served before the rebuild ran
         assert "More 0." in page(scratch, "event-0")
         outcome = served.run(("content/events/event-1.md",))
         assert served.settled(shown, outcome)  # the rebuild made the very bytes shown: no second reload
-        assert page(scratch, "event-1").encode() == shown.data
+        assert page(scratch, "event-1").encode() == shown.pages["events/event-1/index.html"]
     finally:
         served.pool.close()
     scratch.build(drafts=True, use_cache=False)
     assert scratch.snapshot(scratch.root.parent / "served" / "site") == scratch.snapshot()
 
 
-def test_edits_lists_would_show_are_left_to_the_rebuild(scratch):
-    scratch.event("one", title="One", date="2024-10-10", body="Lede.\n\nMore.")
-    scratch.event("two", title="Two", date="2024-10-11", body="Lede two.")
+def fixed_event(scratch, slug, title, date="2024-10-10", status="reported", summary="", body="Lede.\n\nMore.",
+                tags="[war]", actors=("NATO",)):
+    """An event whose sources stay the same whatever its title (conftest's depend on the title)."""
+    names = "".join(f"  - {actor}\n" for actor in actors)
+    summary = f"summary: {summary}\n" if summary else ""
+    scratch.write(f"content/events/{slug}.md", f"---\ntitle: {title}\ndate: {date}\nstatus: {status}\n"
+                  f"{summary}tags: {tags}\nactors:\n{names}sources:\n"
+                  f"  - url: https://example.org/{slug}\n    publisher: Example\n---\n{body}\n")
+
+
+def test_card_edits_are_previewed_with_every_page_that_lists_the_card(scratch):
+    fixed_event(scratch, "one", "One", status="reported", actors=("NATO", "Ukraine"))
+    fixed_event(scratch, "two", "Two", date="2024-10-11", status="confirmed")
+    fixed_event(scratch, "three", "Three", date="2025-05-01", tags="[other]", actors=("Russia",))  # two is between
+    served = rebuilder(scratch)
+    try:
+        assert served.run().ok
+        edits = [dict(title="One, retitled"), dict(title="One", body="A new lede.\n\nMore."),
+                 dict(title="One", status="confirmed"),
+                 dict(title="One", status="confirmed", summary="Said in a line.")]  # a line added: the rest shift
+        for fields in edits:
+            fixed_event(scratch, "one", **{"actors": ("NATO", "Ukraine"), **fields})
+            shown = served.preview(("content/events/one.md",))
+            assert shown is not None, fields
+            assert {"events/one/index.html", "events/two/index.html", "index.html", "years/2024/index.html",
+                    "actors/nato/index.html", "actors/ukraine/index.html", "tags/war/index.html",
+                    "sources/example/index.html"} <= shown.pages.keys(), fields
+            assert not {"events/three/index.html", "actors/russia/index.html", "years/2025/index.html"} & shown.pages.keys()
+            for path, data in shown.pages.items():  # in place before the rebuild ran
+                assert (scratch.root.parent / "served" / "site" / path).read_bytes() == data
+            assert served.settled(shown, served.run(("content/events/one.md",))), fields  # the very bytes it makes
+    finally:
+        served.pool.close()
+    scratch.build(drafts=True, use_cache=False)
+    assert scratch.snapshot(scratch.root.parent / "served" / "site") == scratch.snapshot()
+
+
+def test_edits_that_move_or_count_are_left_to_the_rebuild(scratch):
+    fixed_event(scratch, "one", "One")
+    fixed_event(scratch, "two", "Two", date="2024-10-11", status="confirmed")
     served = rebuilder(scratch)
     try:
         assert served.run().ok
         before = page(scratch, "one")
         edits = [
-            (("content/events/one.md",), dict(title="One, retitled", date="2024-10-10", body="Lede.\n\nMore.")),
-            (("content/events/one.md",), dict(title="One", date="2024-10-10", body="A new lede.\n\nMore.")),
-            (("content/events/one.md",), dict(title="One", date="2024-10-10", body="Lede.\n\nSee [two](event:nowhere).")),
-            (("content/events/one.md", "content/events/two.md"), dict(title="One", date="2024-10-10", body="Lede.\n\nOther.")),
+            (("content/events/one.md",), dict(title="One", date="2024-10-12")),  # moves in its lists
+            (("content/events/one.md",), dict(title="One", status="denied")),  # a status no event had
+            (("content/events/one.md",), dict(title="One", tags="[war, peace]")),
+            (("content/events/one.md",), dict(title="One", actors=("NATO", "Ukraine"))),
+            (("content/events/one.md",), dict(title="One", body="Lede.\n\nSee [two](event:nowhere).")),
+            (("content/events/one.md", "content/events/two.md"), dict(title="One, retitled")),
         ]
         for changed, fields in edits:
-            scratch.event("one", **fields)
+            fixed_event(scratch, "one", **fields)
             assert served.preview(changed) is None, fields
             assert page(scratch, "one") == before
-        scratch.event("three", title="Three", date="2024-10-12", body="New.")
+        fixed_event(scratch, "three", "Three")
         assert served.preview(("content/events/three.md",)) is None  # a new event changes lists
-        scratch.event("one", title="One", date="2024-10-10", body="Lede.\n\nMore.")
+        fixed_event(scratch, "one", "One")
         assert served.run(("content/events/one.md", "content/events/three.md")).ok
         scratch.write("content/events/two.md", "---\ntitle: [broken\n---\n")
         assert not served.run(("content/events/two.md",)).ok
-        scratch.event("one", title="One", date="2024-10-10", body="Lede.\n\nEdited while the site is broken.")
+        fixed_event(scratch, "one", "One, edited while the site is broken")
         assert served.preview(("content/events/one.md",)) is None  # only from a good build
     finally:
         served.pool.close()
+
+
+def test_a_rebuild_makes_list_items_again_only_for_the_cards_that_changed(scratch):
+    for n in range(6):
+        fixed_event(scratch, f"e{n}", f"Event {n}", date=f"2024-10-1{n}")
+    served = rebuilder(scratch)
+    made = []
+    keep = served.items.keep
+    served.items.keep = lambda key, html: (made.append(key[1]), keep(key, html))
+    try:
+        assert served.run().ok
+        assert set(made) == {f"e{n}" for n in range(6)}
+        made.clear()
+        fixed_event(scratch, "e2", "Event 2, retitled", date="2024-10-12")
+        outcome = served.run(("content/events/e2.md",))
+        assert outcome.ok and "years/2024/index.html" in outcome.written and set(made) == {"e2"}
+    finally:
+        served.pool.close()
+    scratch.build(drafts=True, use_cache=False)
+    assert scratch.snapshot(scratch.root.parent / "served" / "site") == scratch.snapshot()
