@@ -25,12 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from site_builder import claim_pages, content, exports, forked, index, listitems, moves, pages, render, source_pages
-from site_builder.bodies import Body, unlinked_drafts
+from site_builder.bodies import Body, BodyRenderer, link_rules, unlinked_drafts
 from site_builder.errors import Problem
 from site_builder.memo import CARD_FIELDS, StoredBodies, body_keys, frame_digest, head_digest, saved_file, with_field
 from site_builder.model import Event
 from site_builder.patch import patched
-from site_builder.preview import converted_body
 from site_builder.snapshot import Snapshot, changes, readers_by_slug
 
 
@@ -94,16 +93,32 @@ def looked_again(site_dir: Path, site_label: str, store, snapshot: Snapshot, pat
     entry = saved_file(store, f"{site_label}|{path}")
     if entry is None or entry[2] or not isinstance(entry[1], Event):
         return None
-    was = entry[1]
+    shifted = shift(entry[1], model)
+    return None if shifted is None else (path, slug, model, new_head, True, shifted)
+
+
+def shift(was: Event, model: Event) -> bool | None:
+    """False when an event's front matter changed in CARD_FIELDS alone, True when also in SHIFT_FIELDS
+    or in its lines, None when in anything else (the full build must run)."""
     if frame_digest(was) == frame_digest(model):
-        return path, slug, model, new_head, True, False
+        return False
     # Lines may shift too (a source added): only problems cite them, and remake() takes no event with one.
     if not model.claims and frame_digest(was, SHIFT_FIELDS, lines=False) == frame_digest(model, SHIFT_FIELDS, lines=False):
-        return path, slug, model, new_head, True, True
+        return True
     return None
 
 
 SHIFT_FIELDS = CARD_FIELDS + moves.DATE_FIELDS + ("sources", "tags", "actors", "related", "updated", "corrections")
+
+
+def converted_body(site, model) -> Body | None:
+    """The Body of an event's Markdown when its links all resolve (else the full build reports them)."""
+    settings = site.settings
+    known, unlinked = link_rules(site.by_slug, site.content.left_out, site.actors)
+    body = BodyRenderer(settings.base_path, settings.unsafe_html, unlinked).render(model.body)
+    if any(slug not in known[kind] for kind, slug in body.links):
+        return None
+    return body
 
 
 def make_edit(site, bodies: dict, path: str, slug: str, model, head: str, changed_head: bool, shifted: bool) -> Edit | None:

@@ -109,7 +109,7 @@ class Rebuilder:
         self.loaded = True
         self.items.refresh(cards)  # the pages are rendered as they are published, next
         written = self.tree.publish(files, mirror=True)
-        self.last = preview.Last(site, bodies, readers)
+        self.last = preview.Last(site, bodies, readers, warnings)
         return Outcome(True, warnings, written, build.rendered_pages(files), len(site.events), time.perf_counter() - start)
 
     def unchanged_since_last_run(self, changed):

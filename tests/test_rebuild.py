@@ -81,9 +81,11 @@ def test_a_body_edit_is_previewed_before_the_rebuild_with_the_rebuild_s_bytes(sc
     assert scratch.snapshot(scratch.root.parent / "served" / "site") == scratch.snapshot()
 
 
-def fixed_event(scratch, slug, title, date="2024-10-10", status="reported", summary="", body="Lede.\n\nMore.",
+def fixed_event(scratch, slug, title, date="2024-10-10", status="reported", summary="", body=None,
                 tags="[war]", actors=("NATO",)):
-    """An event whose sources stay the same whatever its title (conftest's depend on the title)."""
+    """An event whose sources stay the same whatever its title (conftest's depend on the title), and whose
+    body is its own (events with the same body share one Body, and read as one)."""
+    body = f"Lede of {slug}.\n\nMore." if body is None else body
     names = "".join(f"  - {actor}\n" for actor in actors)
     summary = f"summary: {summary}\n" if summary else ""
     scratch.write(f"content/events/{slug}.md", f"---\ntitle: {title}\ndate: {date}\nstatus: {status}\n"
@@ -118,6 +120,34 @@ def test_card_edits_are_previewed_with_every_page_that_lists_the_card(scratch):
     assert scratch.snapshot(scratch.root.parent / "served" / "site") == scratch.snapshot()
 
 
+def test_moves_and_tag_actor_and_source_edits_are_previewed_as_the_quick_path_takes_them(scratch):
+    for name in ("NATO", "Ukraine", "Russia"):
+        scratch.write(f"content/actors/{name.lower()}.md", f"---\nname: {name}\nkind: state\n---\n")
+    fixed_event(scratch, "one", "One")
+    fixed_event(scratch, "two", "Two", date="2024-10-11", tags="[other]", actors=("Ukraine",))
+    fixed_event(scratch, "three", "Three", date="2024-10-20", actors=("Russia",))
+    served = rebuilder(scratch)
+    try:
+        assert served.run().ok
+        edits = [(dict(title="One", date="2024-10-15"), {"events/two/index.html", "events/three/index.html"}),
+                 (dict(title="One", date="2024-10-15", tags="[war, other]"), {"tags/other/index.html"}),
+                 (dict(title="One", date="2024-10-15", tags="[war, other]", actors=("NATO", "Russia")),
+                  {"actors/russia/index.html"})]
+        for fields, among in edits:
+            fixed_event(scratch, "one", **fields)
+            shown = served.preview(("content/events/one.md",))
+            assert shown is not None and {"events/one/index.html", "years/2024/index.html"} | among <= shown.pages.keys(), fields
+            assert served.settled(shown, served.run(("content/events/one.md",))), fields
+        scratch.write("content/events/one.md", (scratch.root / "content/events/one.md").read_text().replace(
+            "https://example.org/one", "https://example.org/one-moved"))
+        assert served.preview(("content/events/one.md",)) is not None  # a source's URL
+        assert served.run(("content/events/one.md",)).ok
+    finally:
+        served.pool.close()
+    scratch.build(drafts=True, use_cache=False)
+    assert scratch.snapshot(scratch.root.parent / "served" / "site") == scratch.snapshot()
+
+
 def test_edits_that_move_or_count_are_left_to_the_rebuild(scratch):
     fixed_event(scratch, "one", "One")
     fixed_event(scratch, "two", "Two", date="2024-10-11", status="confirmed")
@@ -126,9 +156,9 @@ def test_edits_that_move_or_count_are_left_to_the_rebuild(scratch):
         assert served.run().ok
         before = page(scratch, "one")
         edits = [
-            (("content/events/one.md",), dict(title="One", date="2024-10-12")),  # moves in its lists
+            (("content/events/one.md",), dict(title="One", date="2024-10-12")),  # NATO has no file: it warns
             (("content/events/one.md",), dict(title="One", status="denied")),  # a status no event had
-            (("content/events/one.md",), dict(title="One", tags="[war, peace]")),
+            (("content/events/one.md",), dict(title="One", tags="[war, peace]")),  # a tag no event had
             (("content/events/one.md",), dict(title="One", actors=("NATO", "Ukraine"))),
             (("content/events/one.md",), dict(title="One", body="Lede.\n\nSee [two](event:nowhere).")),
             (("content/events/one.md", "content/events/two.md"), dict(title="One, retitled")),
