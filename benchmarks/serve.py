@@ -74,8 +74,9 @@ def wait_rebuilt(log: Path, before: int, timeout: float) -> None:
         time.sleep(0.05)
 
 
-def latencies(cmd: list[str], site: Path, runs: int, edit: Callable[[int], tuple[str, str]]) -> list[Sample]:
-    """Start serve, then `runs` times: edit one event and time until its page shows the edit.
+def latencies(cmd: list[str], site: Path, runs: int, edit: Callable[[int], tuple]) -> list[Sample]:
+    """Start serve, then `runs` times: edit one event and time until its page shows the edit. `edit(run)`
+    gives (slug, text), or (slug, text, other pages) to wait for those pages (paths under the site) too.
 
     Raises RuntimeError (with the end of serve's output) when serve stops or never answers.
     """
@@ -94,8 +95,14 @@ def latencies(cmd: list[str], site: Path, runs: int, edit: Callable[[int], tuple
         time.sleep(1)  # the server answers as soon as it has built; its file watcher may start a moment later
         for run in range(runs):
             rebuilt = built_lines(log)
-            slug, text = edit(run)
-            seconds = wait_for(f"{base}events/{slug}/", text, 60, proc)
+            slug, text, *others = edit(run)
+            start = time.perf_counter()
+            seconds = None
+            for page in [f"events/{slug}/", *(others[0] if others else ())]:
+                if wait_for(f"{base}{page}", text, 60, proc) is None:
+                    break
+            else:
+                seconds = time.perf_counter() - start
             samples.append(Sample(seconds if seconds is not None else float("inf"), 0.0,
                                   sampler.peak / MIB, 0.0, 0, ""))
             wait_rebuilt(log, rebuilt, 60)  # the page may be shown before the rebuild ends (a preview)
