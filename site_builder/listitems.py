@@ -246,7 +246,8 @@ class HeldItems:
     def keep(self, key: tuple, html: str) -> None:
         """Hold an item just made."""
         if self.room >= len(html):
-            self.columns.setdefault((key[0], *key[2:]), {})[key[1]] = (html, 0, len(html))
+            # As a plain str: slicing Markup (text[start:end], as the kept are read) runs Python code.
+            self.columns.setdefault((key[0], *key[2:]), {})[key[1]] = (str(html), 0, len(html))
             self.room -= len(html)
 
     def forget(self, slugs) -> None:
