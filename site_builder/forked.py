@@ -119,15 +119,15 @@ def adopt(helper: "Helper", files: dict) -> "Helper":
     return helper
 
 
-def share(files: dict, state_dir: Path | None) -> "Helper | None":
+def share(files: dict, state_dir: Path | None, after=None) -> "Helper | None":
     """Hand part of the pages still to make (spare.Deferred, from one PageStream) to a helper forked
     now, replacing them in `files` with spare.Staged; None when not worth it or not possible (one
-    CPU, no fork, no spare tree)."""
+    CPU, no fork, no spare tree). `after`: as for start_early."""
     deferred = deferred_paths(files)
     if not worth_forking(state_dir, len(deferred)):
         return None
     stream = files[deferred[0]].source
-    helper = Helper(state_dir)
+    helper = Helper(state_dir, after)
     paths = sorted(helper_share([stream.recipes[path] for path in deferred], helper.share))
     if not paths or not helper.start(lambda: (stream, paths)):
         helper.close()

@@ -250,6 +250,13 @@ class HeldItems:
             self.columns.setdefault((key[0], *key[2:]), {})[key[1]] = (str(html), 0, len(html))
             self.room -= len(html)
 
+    def adopt(self, columns: dict) -> None:
+        """Hold the items another process made (its `columns`), those this one holds already aside."""
+        for column, items in columns.items():
+            for slug, (html, _, _) in items.items():
+                if slug not in self.columns.get(column, ()):
+                    self.keep((column[0], slug, *column[1:]), html)
+
     def forget(self, slugs) -> None:
         """Let go of the items of these events."""
         for column in self.columns.values():

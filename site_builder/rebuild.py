@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from site_builder import build, listitems, preview, render, spare, stream, workers
+from site_builder import build, forked, listitems, preview, render, spare, stream, workers
 from site_builder.errors import ContentError, Problem
 from site_builder.memo import Memo
 
@@ -53,6 +53,7 @@ class Rebuilder:
         self.memo = Memo()  # kept in memory only: serve never writes the build cache
         self.env = None
         self.pool = workers.Pool(start=True)  # forked now, before the server's threads start
+        self.first = True  # no run yet (serve's first comes before its threads start, and may fork: forked.py)
         self.loaded = False  # the last run read every file (or had it from a run that did)
         self.digests: dict = {}  # shared values' digests, carried from one rebuild to the next
         self.last: preview.Last | None = None  # what the last run made the site from, if it succeeded
@@ -108,7 +109,16 @@ class Rebuilder:
             self.memo.trust = None
         self.loaded = True
         self.items.refresh(cards)  # the pages are rendered as they are published, next
-        written = self.tree.publish(files, mirror=True)
+        # The first run comes before the server's threads start: a forked helper makes half of its pages,
+        # and gives back the list items it made.
+        helper = forked.share(files, self.tree.spare.parent, after=lambda: self.items.columns) if self.first else None
+        self.first = False
+        try:
+            written = self.tree.publish(files, mirror=True)
+        finally:
+            if helper is not None:
+                self.items.adopt(helper.after_result or {})
+                helper.close()
         self.last = preview.Last(site, bodies, readers, warnings)
         return Outcome(True, warnings, written, build.rendered_pages(files), len(site.events), time.perf_counter() - start)
 

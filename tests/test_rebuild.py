@@ -197,3 +197,41 @@ def test_a_rebuild_makes_list_items_again_only_for_the_cards_that_changed(scratc
         served.pool.close()
     scratch.build(drafts=True, use_cache=False)
     assert scratch.snapshot(scratch.root.parent / "served" / "site") == scratch.snapshot()
+
+
+def test_the_first_run_shares_its_pages_with_a_helper_and_holds_the_items_it_made(scratch, monkeypatch):
+    from site_builder import forked
+    monkeypatch.setattr(forked, "MIN_PAGES", 1)
+    shared = []
+    share = forked.share
+    monkeypatch.setattr(forked, "share", lambda *args, **kw: shared.append(helper := share(*args, **kw)) or helper)
+    for n in range(8):
+        fixed_event(scratch, f"e{n}", f"Event {n}", date=f"2024-{n + 1:02d}-10", actors=("NATO", f"Actor {n}"))
+    served = rebuilder(scratch)
+    try:
+        assert served.run().ok
+        assert shared and shared[0] is not None and shared[0].digests  # a helper made some of the pages
+        alone = Rebuilder(scratch.root, scratch.root.parent / "alone", dict(render.SERVE_DEFAULTS), "site")
+        monkeypatch.setattr(forked, "MIN_PAGES", 10**9)
+        try:
+            assert alone.run().ok
+        finally:
+            alone.pool.close()
+        assert {c: set(items) for c, items in served.items.columns.items()} == {c: set(items) for c, items in alone.items.columns.items()}
+        shared.clear()
+        fixed_event(scratch, "e3", "Event 3, retitled", date="2024-04-10", actors=("NATO", "Actor 3"))
+        assert served.run(("content/events/e3.md",)).ok
+        assert not shared  # later runs, with the server's threads about, do not fork
+    finally:
+        served.pool.close()
+    scratch.build(drafts=True, use_cache=False)
+    assert scratch.snapshot(scratch.root.parent / "served" / "site") == scratch.snapshot()
+
+
+def test_held_items_adopt_another_process_s_without_replacing_their_own():
+    from site_builder import listitems
+    held = listitems.HeldItems()
+    held.keep(("head", "a", 3), "<h3>A</h3>")
+    held.adopt({("head", 3): {"a": ("<h3>other A</h3>", 0, 16), "b": ("<h3>B</h3>", 0, 10)}, ("foot",): {"b": ("<p>B</p>", 0, 8)}})
+    assert held.get(("head", "a", 3))[0] == "<h3>A</h3>" and held.get(("head", "b", 3))[0] == "<h3>B</h3>"
+    assert held.get(("foot", "b"))[0] == "<p>B</p>"
