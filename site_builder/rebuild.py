@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from site_builder import build, forked, listitems, preview, render, spare, stream, workers
+from site_builder import build, forked, listitems, preview, render, snapshot, spare, stream, workers
 from site_builder.errors import ContentError, Problem
 from site_builder.memo import Memo
 
@@ -119,7 +119,7 @@ class Rebuilder:
             if helper is not None:
                 self.items.adopt(helper.after_result or {})
                 helper.close()
-        self.last = preview.Last(site, bodies, readers, warnings)
+        self.last = preview.Last(site, bodies, readers, warnings, snapshot.readers_by_slug(bodies, readers))
         return Outcome(True, warnings, written, build.rendered_pages(files), len(site.events), time.perf_counter() - start)
 
     def unchanged_since_last_run(self, changed):
