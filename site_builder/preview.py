@@ -52,21 +52,22 @@ def edited_event(last: Last, site_dir: Path, site_label: str, changed) -> tuple 
     old = last.site.by_slug.get(model.slug) if model is not None and not problems else None
     if old is None or old.path != model.path:
         return None
-    head = head_digest(model)
-    shifted = False if head == head_digest(old) else quick.shift(old, model)
+    head, was = head_digest(model), head_digest(old)
+    shifted = False if head == was else quick.shift(old, model)
     if shifted is None:
         return None
-    edit = quick.make_edit(last.site, last.bodies, changed[0], old.slug, model, head, head != head_digest(old), shifted)
+    edit = quick.make_edit(last.site, last.bodies, changed[0], old.slug, model, head, head != was, shifted)
     if edit is None:
         return None
-    if edit.model is None and not edit.listed:  # its text alone (what remade_paths gives, without its walks)
-        return last.site, edit, [path for path in last.readers.get(old.slug, ()) if path.endswith(".html")]
-    try:
-        site = index.with_events(last.site, {old.slug: edit.model} if edit.model is not None else {})
-        paths = quick.remade_paths(last, last.site, site, [edit])  # Last holds what it reads of a snapshot
-    except KeyError:  # an actor named that has no file
-        return None
-    return None if paths is None else (site, edit, [path for path in paths if path.endswith(".html")])
+    site, paths = last.site, last.readers.get(old.slug, ())
+    if edit.model is not None or edit.listed:  # else its text alone: what remade_paths gives, without its walks
+        try:
+            site = index.with_events(last.site, {old.slug: edit.model} if edit.model is not None else {})
+            paths = quick.remade_paths(last, last.site, site, [edit])  # Last holds what it reads of a snapshot
+        except KeyError:  # an actor named that has no file
+            return None
+    shown = [path for path in paths or () if path.endswith(".html")]
+    return (site, edit, shown) if shown else None
 
 
 def preview(last: Last | None, env, site_dir: Path, site_label: str, changed, target: Path,
