@@ -235,3 +235,41 @@ def test_held_items_adopt_another_process_s_without_replacing_their_own():
     held.adopt({("head", 3): {"a": ("<h3>other A</h3>", 0, 16), "b": ("<h3>B</h3>", 0, 10)}, ("foot",): {"b": ("<p>B</p>", 0, 8)}})
     assert held.get(("head", "a", 3))[0] == "<h3>A</h3>" and held.get(("head", "b", 3))[0] == "<h3>B</h3>"
     assert held.get(("foot", "b"))[0] == "<p>B</p>"
+
+
+def test_random_edits_are_previewed_with_the_bytes_the_rebuild_makes(tmp_path):
+    """Edits of every kind the quick path takes, one event at a time on a varied site: each preview puts
+    in place exactly what the rebuild then makes, and the rebuild changes no other page (settled); the
+    served site stays a plain build's."""
+    import random
+
+    from test_moves import ACTORS, event_file, redate, set_field_in, varied_site
+    from test_source_edits import add_source
+
+    from site_builder import watch
+    site = varied_site(tmp_path / "site", events=40, seed=5)
+    served = Rebuilder(site.root, tmp_path / "served" / "site", dict(render.SERVE_DEFAULTS), "site")
+    edits = [lambda path, rng: redate(path, rng),
+             lambda path, rng: set_field_in(path, "title", f"Retitled {rng.randrange(99)}"),
+             lambda path, rng: path.write_text(path.read_text() + f"\nMore {rng.randrange(99)}.\n"),
+             lambda path, rng: add_source(path, rng.choice(("Paper", "Daily", "Wire"))),
+             lambda path, rng: path.write_text(path.read_text().replace("actors:\n", f"actors:\n  - {name}\n", 1))
+             if f"  - {(name := rng.choice(ACTORS))}\n" not in path.read_text() else None]
+    rng, previews = random.Random(8), 0
+    try:
+        assert served.run().ok
+        for step in range(16):
+            before = watch.snapshot(site.root)
+            edits[step % len(edits)](event_file(site.root, rng.randrange(40)), rng)
+            changed = watch.changes(before, watch.snapshot(site.root))
+            shown = served.preview(changed)
+            outcome = served.run(changed)
+            assert outcome.ok, outcome.problems
+            if shown is not None:
+                previews += 1
+                assert served.settled(shown, outcome), (step, changed)
+    finally:
+        served.pool.close()
+    assert previews >= 10  # most of them were previewed
+    site.build(drafts=True, use_cache=False)
+    assert site.snapshot(tmp_path / "served" / "site") == site.snapshot()
