@@ -57,14 +57,12 @@ class Rebuilder:
         self.loaded = False  # the last run read every file (or had it from a run that did)
         self.digests: dict = {}  # shared values' digests, carried from one rebuild to the next
         self.last: preview.Last | None = None  # what the last run made the site from, if it succeeded
-        # The list items rendering made, (macro name, slug, *args) -> (html, 0, len), used again while the
-        # card they were made from is unchanged: a busy actor's page lists 7,000 of them, and a new card
-        # object for each event every rebuild would otherwise have them all made again.
+        # The list items rendering made, used again while the card each was made from is unchanged.
         self.items = listitems.HeldItems()
 
     def preview(self, changed) -> preview.Preview | None:
-        """Put the edited event's page, and the pages that list it, in place at once when the change is to
-        its text or card alone (preview.py)."""
+        """Put the pages an edit of one event changes in place at once, when the quick path would take it
+        (preview.py)."""
         return preview.preview(self.last, self.env, self.site, self.site_label, changed, self.tree.output,
                                forget=self.items.forget)
 
