@@ -198,7 +198,7 @@ def _markdown():
                           st.text("aZ09.-_:%@[]", min_size=0, max_size=8), st.sampled_from(["", "/p", "?q=1", "#f"])).map("".join)
     inline = st.one_of(st.sampled_from(_WORDS), st.text(st.characters(exclude_characters="<"), max_size=8),
                        st.tuples(st.sampled_from(_WORDS), st.one_of(st.sampled_from(_URLS), made_urls),
-                                 st.sampled_from(["", ' "T &<"'])).map(
+                                 st.sampled_from(["", ' "T &<"', """ 'say "hi"'"""])).map(
                            lambda p: f"[{p[0]}]({p[1]}{p[2]})" if " " not in p[1] else f"[{p[0]}](<{p[1]}>)"))
     line = st.lists(inline, min_size=1, max_size=5).map(" ".join)
     block = st.tuples(st.sampled_from(_BLOCKS), line).map(lambda p: p[0].replace("{}", p[1]))
@@ -244,6 +244,7 @@ def test_raw_html_and_what_nh3_drops_are_left_to_nh3():
         '<p><a href="https://example.org/a" rel="noopener noreferrer">x</a><br>\n"q" &nbsp;</p>')
     for kept_by_nh3_only in ('<p><a href="ftp://x.org/">x</a></p>', '<p><a href="tel:1">t</a></p>',
                              '<pre><code class="language-py">x</code></pre>', '<th style="text-align: left">a</th>',
-                             '<p><img src="a.png" alt="a" /></p>', '<!-- raw HTML omitted -->', '<p>a\rb</p>'):
+                             '<p><img src="a.png" alt="a" /></p>', '<!-- raw HTML omitted -->', '<p>a\rb</p>',
+                             '<p><a href="/x" class="y">z</a></p>', '<p><span>draft</span></p>'):
         assert tidy(kept_by_nh3_only) is None
     assert "onclick" not in render_body("Text <b onclick=\"x()\">bold</b>", "/").html
