@@ -220,6 +220,22 @@ def redate(path: Path, rng: random.Random) -> None:
     set_field_in(path, "date", f"{rng.choice((2022, 2023, 2024))}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}")
 
 
+def or_card_and_date_edits(first, mark: str):
+    """An `edit` for edited_in_a_row: half the time `first(path, rng)`, else a source's URL changed (to
+    https://news.example/MARK/...), the title, or the date."""
+    def edit(path: Path, number: int, rng: random.Random) -> None:
+        roll = rng.random()
+        if roll < 0.5:
+            first(path, rng)
+        elif roll < 0.7:
+            path.write_text(path.read_text().replace("url: https://news.example/", f"url: https://news.example/{mark}/", 1))
+        elif roll < 0.85:
+            set_field_in(path, "title", f"Event {number} retitled {rng.randrange(99)}")
+        else:
+            redate(path, rng)
+    return edit
+
+
 def edited_in_a_row(site: Path, tmp_path, monkeypatch, seed: int, numbers: list, edit, rounds: int = 12) -> int:
     """`rounds` builds, each after `edit(path, number, rng)` on one or two of the events numbered; the
     output of each is a plain build's. How many took the quick path."""

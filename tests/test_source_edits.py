@@ -12,7 +12,7 @@ from site_builder import index, snapshot, source_pages
 from site_builder.build import build
 from site_builder.model import Source
 from test_incremental import plain_build, tree
-from test_moves import edited_in_a_row, event_file, loaded, redate, set_field_in, varied_site, site  # noqa: F401 - the fixture: the varied site, built
+from test_moves import edited_in_a_row, event_file, loaded, or_card_and_date_edits, set_field_in, varied_site, site  # noqa: F401 - the fixture: the varied site, built
 from test_quick import marks_and_readers, quickly, unnoted_changes
 
 OUTLETS = ("Paper", "Daily", "Wire", "Wire Agency")
@@ -138,16 +138,7 @@ def test_source_edits_that_change_more_run_the_full_build(site, tmp_path, monkey
 
 
 def test_source_dates_and_card_edits_in_a_row_give_the_bytes_of_a_plain_build(site, tmp_path, monkeypatch):
-    def edit(path, number, rng):
-        roll = rng.random()
-        if roll < 0.5:
-            add_source(path, rng.choice(OUTLETS))
-        elif roll < 0.7:
-            path.write_text(path.read_text().replace("url: https://news.example/", "url: https://news.example/v2/", 1))
-        elif roll < 0.85:
-            set_field_in(path, "title", f"Event {number} retitled {rng.randrange(99)}")
-        else:
-            redate(path, rng)
+    edit = or_card_and_date_edits(lambda path, rng: add_source(path, rng.choice(OUTLETS)), "v2")
     assert edited_in_a_row(site, tmp_path, monkeypatch, 12, [n for n in range(40) if n != 7], edit) >= 6
 
 
