@@ -160,9 +160,8 @@ def tidy(rendered: str) -> str | None:
     """cmark's own markup (a body with no raw HTML) as sanitise() would give it back, or None when
     sanitising might change more than its spelling (a tag or URL not among those _UNTIDY_TAG and
     _TIDY_HREF let through): sanitising 10,000 bodies took 0.6 s, this a third of that. What it
-    changes: rel on links, `<br>` for `<br />`,
-    `"` and `'` unescaped in text and URLs, U+00A0 as `&nbsp;`. tests/test_bodies.py checks that the
-    two agree on generated Markdown."""
+    changes: rel on links, `<br>` for `<br />`, `"` and `'` unescaped in text and URLs, U+00A0 as
+    `&nbsp;`. tests/test_bodies.py checks that the two agree on generated Markdown."""
     if "\r" in rendered or _UNTIDY_TAG.search(rendered) or not all(map(_TIDY_HREF.fullmatch, _HREF.findall(rendered))):
         return None
     rendered = rendered.replace(" />", ">").replace("&#x27;", "'").replace("\xa0", "&nbsp;")
@@ -199,11 +198,11 @@ class BodyRenderer:
         rendered = reshape(self.site_links(rendered, found))
         tidied = None if self.unsafe_html or "<" in text else tidy(rendered)  # no `<`: no raw HTML
         if tidied is not None:
-            first = _PARAGRAPH.search(tidied)
-            return Body(tidied, plain_tidy_text(first.group(1)) if first else "", tuple(found))
-        safe = rendered if self.unsafe_html else sanitise(rendered)
+            safe, text_of = tidied, plain_tidy_text
+        else:
+            safe, text_of = rendered if self.unsafe_html else sanitise(rendered), plain_text
         first = _PARAGRAPH.search(safe)
-        return Body(safe, plain_text(first.group(1)) if first else "", tuple(found))
+        return Body(safe, text_of(first.group(1)) if first else "", tuple(found))
 
     def site_links(self, rendered: str, found: list) -> str:
         """Point `event:SLUG`/`actor:SLUG` links at their pages, recording each in `found`; a link to a

@@ -19,7 +19,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from site_builder import content, index, pages, quick, render
+from site_builder import content, index, pages, quick
 from site_builder.memo import head_digest
 
 
@@ -90,13 +90,8 @@ def preview(last: Last | None, env, site_dir: Path, site_label: str, changed, ta
     else:
         planned = pages.plan(site, bodies, set(paths))
         common, recipes = planned.common, planned.recipes
-    made = {}
-    for recipe in recipes:
-        text = render.render_or_problem(env, recipe.page(common))
-        if not isinstance(text, str):
-            return None
-        made[recipe.path] = text.encode("utf-8")
-    if len(made) != len(paths):
+    made = {recipe.path: quick.rendered(env, common, recipe) for recipe in recipes}
+    if len(made) != len(paths) or not all(isinstance(data, bytes) for data in made.values()):
         return None
     try:
         for path, data in made.items():
