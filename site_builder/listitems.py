@@ -250,6 +250,11 @@ class HeldItems:
             self.columns.setdefault((key[0], *key[2:]), {})[key[1]] = (str(html), 0, len(html))
             self.room -= len(html)
 
+    def of(self, slug: str) -> dict:
+        """column -> the HTML held of one event's item in it."""
+        return {column: text[start:end] for column, items in self.columns.items()
+                if (held := items.get(slug)) is not None for text, start, end in (held,)}
+
     def adopt(self, columns: dict) -> None:
         """Hold the items another process made (its `columns`), those this one holds already aside."""
         for column, items in columns.items():

@@ -64,7 +64,7 @@ class Rebuilder:
         """Put the pages an edit of one event changes in place at once, when the quick path would take it
         (preview.py)."""
         return preview.preview(self.last, self.env, self.site, self.site_label, changed, self.tree.output,
-                               forget=self.items.forget)
+                               held=self.items)
 
     def settled(self, shown: preview.Preview, outcome: Outcome) -> bool:
         """Whether a rebuild after a preview changed no page but those previewed, which it left as shown

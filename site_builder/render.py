@@ -115,6 +115,11 @@ def environment(site_dir: Path, serve_values: dict | None = None, store=None, it
     return env
 
 
+def theme_only(env: jinja2.Environment) -> bool:
+    """Whether every template of `env` is the default theme's: the site has none of its own."""
+    return not any(isinstance(loader, SiteLoader) and loader.list_templates() for loader in env.loader.loaders)
+
+
 def remembered_calls(memory: dict, budget: int = 16_000_000, kept=None, stale=frozenset(), sink=None):
     """`remembered(macro, subject, *args)` for templates: the macro's output, made once per subject and args.
 

@@ -104,6 +104,7 @@ def test_held_items_are_let_go_when_their_card_changes_or_everything_does():
     held.keep(("head", "c", 3), "<h3>C</h3>")  # past the limit
     assert held.get(("head", "a", 3)) == ("<h3>A</h3>", 0, 10) and held.column(("foot",)) == {"a": ("<p>A</p>", 0, 8)}
     assert held.get(("head", "c", 3)) is None and held.column(("head", 4)) == {}
+    assert held.of("a") == {("head", 3): "<h3>A</h3>", ("foot",): "<p>A</p>"} and held.of("c") == {}
     held.refresh({"": "base", "a": "a2", "b": "b1"})  # a's card changed
     assert held.get(("head", "a", 3)) is None and held.get(("foot", "a")) is None and held.get(("head", "b", 3))
     held.keep(("head", "c", 3), "<h3>C</h3>")  # room again

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from site_builder import render
 from site_builder.rebuild import Rebuilder
 
@@ -118,6 +120,74 @@ def test_card_edits_are_previewed_with_every_page_that_lists_the_card(scratch):
         served.pool.close()
     scratch.build(drafts=True, use_cache=False)
     assert scratch.snapshot(scratch.root.parent / "served" / "site") == scratch.snapshot()
+
+
+def claimed_event(scratch, slug, title, date="2024-10-10", status="reported", summary="A line.", body=None):
+    """fixed_event's, with a summary, a stance on a claim and a correction: on the claim's page and the
+    corrections page too."""
+    fixed_event(scratch, slug, title, date=date, status=status, summary=summary, body=body, actors=("NATO", "Ukraine"))
+    path = scratch.root / "content/events" / f"{slug}.md"
+    path.write_text(path.read_text().replace("\n---\n", "\nclaims: [{claim: troops, stance: reported, by: NATO}]\n"
+                                             "updated: 2024-12-01\ncorrections: [{date: 2024-12-01, note: Fixed.}]\n---\n", 1))
+
+
+def test_card_edits_put_their_new_items_into_the_served_lists_without_planning_them(scratch, monkeypatch):
+    from site_builder import pages
+    scratch.write("content/claims/troops.md", "---\nstatement: Troops were sent.\n---\n")
+    claimed_event(scratch, "one", "One")
+    fixed_event(scratch, "two", "Two", date="2024-10-11", status="confirmed")
+    claimed_event(scratch, "three", "Three", date="2024-10-20", summary="", body="First words.\n\nMore.")
+    served = rebuilder(scratch)
+    lists = {"index.html", "years/2024/index.html", "actors/nato/index.html", "actors/ukraine/index.html",
+             "tags/war/index.html", "sources/example/index.html", "claims/troops/index.html", "corrections/index.html"}
+    try:
+        assert served.run().ok
+        edits = [("one", dict(title="One, retitled")), ("one", dict(title="One, retitled", status="confirmed")),
+                 ("one", dict(title="One <&> \u00e9t\u00e9", summary="Another line.")),
+                 ("three", dict(title="Three", summary="", body="Other first words.\n\nMore."))]
+        for slug, fields in edits:
+            claimed_event(scratch, slug, **{"date": {"one": "2024-10-10", "three": "2024-10-20"}[slug], **fields})
+            with monkeypatch.context() as patched:  # the lists are not planned: their served bytes are changed
+                patched.setattr(pages, "plan", lambda *args, **kw: pytest.fail("a list was planned"))
+                shown = served.preview((f"content/events/{slug}.md",))
+            assert shown is not None and lists | {f"events/{slug}/index.html", "events/two/index.html"} <= shown.pages.keys(), fields
+            assert served.settled(shown, served.run((f"content/events/{slug}.md",))), fields  # the very bytes it makes
+        assert "One &lt;&amp;&gt; \u00e9t\u00e9" in (scratch.root.parent / "served/site/actors/nato/index.html").read_text()
+    finally:
+        served.pool.close()
+    scratch.build(drafts=True, use_cache=False)
+    assert scratch.snapshot(scratch.root.parent / "served" / "site") == scratch.snapshot()
+
+
+def test_a_site_with_its_own_templates_has_its_lists_planned_and_made_whole(scratch):
+    """A site's own list may show a card outside its items, which a splice would leave as it was."""
+    actor = (render.theme_dir() / "actor.html").read_text()
+    scratch.write("templates/actor.html", actor.replace("{% block main %}", "{% block main %}<p>Latest: {{ last.title }}</p>", 1))
+    fixed_event(scratch, "one", "One", date="2024-10-20")
+    fixed_event(scratch, "two", "Two", date="2024-10-11")
+    served = rebuilder(scratch)
+    try:
+        assert served.run().ok
+        fixed_event(scratch, "one", "One, retitled", date="2024-10-20")
+        shown = served.preview(("content/events/one.md",))
+        assert shown is not None and "<p>Latest: One, retitled</p>" in shown.pages["actors/nato/index.html"].decode()
+        assert served.settled(shown, served.run(("content/events/one.md",)))
+    finally:
+        served.pool.close()
+
+
+def test_a_held_item_that_does_not_link_to_its_card_is_not_swapped(scratch):
+    from site_builder import build, pages, preview
+    fixed_event(scratch, "one", "One")
+    site, _ = build.load_site(scratch.root)
+    bodies, _ = build.render_bodies(site)
+    card = pages.Cards(site, bodies, pages.Urls(site.settings))["one"]
+    env = render.environment(scratch.root)
+    held = str(env.get_template("_macros.html").module.event_head(card, 3))
+    assert preview.item_swaps(env, card, {("event_head", 3): held}) == [(held.encode(), held.encode())]  # unchanged
+    assert preview.item_swaps(env, card, {("event_head", 3): "<li>One</li>"}) is None  # changed, and not its own
+    assert preview.item_swaps(env, card, {("no_such_macro", 3): held}) is None
+    assert preview.swapped(b"<ol><li>Two</li></ol>", [(b"<li>One</li>", b"<li>Uno</li>")]) is None
 
 
 def test_moves_and_tag_actor_and_source_edits_are_previewed_as_the_quick_path_takes_them(scratch):
