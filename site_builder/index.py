@@ -78,13 +78,12 @@ def with_events(site: Site, events: dict) -> Site:
     if not events:
         return site
 
-    def swap(one: Event) -> Event:
-        return events.get(one.slug, one)
     moved = any(event.sort_key != site.by_slug[slug].sort_key for slug, event in events.items())
-    ordered = tuple(map(swap, site.events))
+    by_id = {id(site.by_slug[slug]): event for slug, event in events.items()}
+    ordered = swapped_in(site.events, by_id)
     if moved:
         ordered = tuple(sorted(ordered, key=lambda e: e.sort_key))
-    edited = replace(site, content=replace(site.content, events=ordered if moved else tuple(map(swap, site.content.events))),
+    edited = replace(site, content=replace(site.content, events=ordered if moved else swapped_in(site.content.events, by_id)),
                      events=ordered, by_slug={**site.by_slug, **events})
     recast = {slug: event for slug, event in events.items() if named(event) != named(site.by_slug[slug])}
     if recast:
@@ -97,6 +96,18 @@ def with_events(site: Site, events: dict) -> Site:
         tags, event_tags, _ = gather_tags(edited.events)
         return replace(edited, tags=tags, event_tags=event_tags)
     return edited
+
+
+def swapped_in(events: tuple, by_id: dict) -> tuple:
+    """The events with those whose id is a key of by_id replaced by its value (found by identity: an
+    edit's few among 10,000, without calling Python code for each)."""
+    ids = by_id.keys()
+    if len(by_id) > len(events) // 64:
+        return tuple(by_id.get(id(event), event) for event in events)
+    result = list(events)
+    for at in [at for at, one in enumerate(map(id, events)) if one in ids]:
+        result[at] = by_id[id(result[at])]
+    return tuple(result)
 
 
 def named(event: Event) -> tuple:

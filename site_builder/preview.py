@@ -21,6 +21,7 @@ import stat
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import markupsafe
 
@@ -28,6 +29,15 @@ from site_builder import content, index, pages, quick, render
 from site_builder.memo import head_digest
 
 ITEM_TEMPLATES = ("_macros.html", "_notes.html")  # where the default theme defines its list items
+
+
+class Swap(NamedTuple):
+    """One list item of an edited card: its bytes as served, as they are now, and where in the old
+    ones the link to the card's page stands."""
+
+    old: bytes
+    new: bytes
+    link_at: int
 
 
 @dataclass(frozen=True)
@@ -136,6 +146,7 @@ def spliced(env, site, bodies: dict, edit, paths: list, target: Path, old: dict)
     swaps = item_swaps(env, cards[edit.slug], old)
     if swaps is None:
         return None
+    link = page_link(cards[edit.slug]).encode("utf-8")
     common, made = pages.common_values(site, url), {}
     for path in paths:
         folder, slug, name = (path.split("/") + ["", ""])[:3]
@@ -145,18 +156,19 @@ def spliced(env, site, bodies: dict, edit, paths: list, target: Path, old: dict)
             made[path] = quick.rendered(env, common, pages.event_page(site, site.by_slug[slug], cards, bodies[slug], url))
             if not isinstance(made[path], bytes):
                 return None
-        elif any(before != after for before, after in swaps):  # else no list changed
-            made[path] = swapped((target / path).read_bytes(), swaps)
+        elif any(swap.new != swap.old for swap in swaps):  # else no list changed
+            made[path] = swapped((target / path).read_bytes(), swaps, link)
             if made[path] is None:
                 return None
     return made
 
 
 def item_swaps(env, card, old: dict) -> list | None:
-    """(old bytes, new bytes) of each of the card's list items that links to its page (the same bytes
-    when it did not change); None when an item cannot be made again here, or changed and does not link
-    to the card's page (then it may not be this card's alone)."""
-    link = f'href="{markupsafe.escape(card.url)}"'
+    """Swap(old bytes, new bytes, where the link to the card's page stands in them) for each of the
+    card's list items that links to its page (the same bytes when it did not change), the longest first
+    (one item may hold another); None when an item cannot be made again here, or changed and does not
+    link to the card's page (then it may not be this card's alone)."""
+    link = page_link(card)
     swaps = []
     for column, html in old.items():
         macro = item_macro(env, column[0])
@@ -164,10 +176,15 @@ def item_swaps(env, card, old: dict) -> list | None:
             return None
         new = str(macro(card, *column[1:]))
         if link in html:
-            swaps.append((html.encode("utf-8"), new.encode("utf-8")))
+            swaps.append(Swap(html.encode("utf-8"), new.encode("utf-8"), len(html[:html.index(link)].encode("utf-8"))))
         elif new != html:
             return None
-    return sorted(swaps, key=lambda swap: -len(swap[0]))  # the longest first: one item may hold another
+    return sorted(swaps, key=lambda swap: -len(swap.old))
+
+
+def page_link(card) -> str:
+    """The attribute of a link to the card's page, as the theme writes it."""
+    return f'href="{markupsafe.escape(card.url)}"'
 
 
 def item_macro(env, name: str):
@@ -179,13 +196,23 @@ def item_macro(env, name: str):
     return None
 
 
-def swapped(data: bytes, swaps: list) -> bytes | None:
-    """A served list with the card's items swapped for the new; None when it shows none of them."""
-    found = False
-    for old, new in swaps:
-        if old in data:
-            data, found = data.replace(old, new) if new != old else data, True
-    return data if found else None
+def swapped(data: bytes, swaps: list, link: bytes) -> bytes | None:
+    """A served list with the card's items swapped for the new, each found where `link` (to the card's
+    page) stands in the page: one search of it, however many kinds of item; None when it shows none."""
+    pieces, done, found = [], 0, False
+    at = data.find(link)
+    while at != -1:
+        for swap in swaps:
+            start = at - swap.link_at
+            if start >= done and data.startswith(swap.old, start):
+                found = True
+                if swap.new != swap.old:
+                    pieces += (data[done:start], swap.new)
+                    done = start + len(swap.old)
+                at = start + len(swap.old) - 1  # past the item: it may link to the page twice
+                break
+        at = data.find(link, at + 1)
+    return b"".join((*pieces, data[done:])) if found else None
 
 
 def put_in_place(root: Path, relative: str, data: bytes) -> None:

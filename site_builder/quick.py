@@ -223,7 +223,7 @@ def remade_paths(snapshot: Snapshot, site, edited, edits: list) -> list | None:
     source_pages.py; a tag edit must keep every tag, named as before, and give no tag without a slug;
     an actor edit must name only actors with files, before and after, each once: index.with_roles; a
     related edit must name only events built)."""
-    if statuses(edited) != statuses(site):
+    if any(edited.by_slug[edit.slug].status != site.by_slug[edit.slug].status for edit in edits) and statuses(edited) != statuses(site):
         return None
     for edit in edits:
         if edit.shifted and (not edited.by_slug[edit.slug].sources

@@ -184,10 +184,24 @@ def test_a_held_item_that_does_not_link_to_its_card_is_not_swapped(scratch):
     card = pages.Cards(site, bodies, pages.Urls(site.settings))["one"]
     env = render.environment(scratch.root)
     held = str(env.get_template("_macros.html").module.event_head(card, 3))
-    assert preview.item_swaps(env, card, {("event_head", 3): held}) == [(held.encode(), held.encode())]  # unchanged
+    link = preview.page_link(card)
+    assert preview.item_swaps(env, card, {("event_head", 3): held}) == [(held.encode(), held.encode(), held.index(link))]  # unchanged
     assert preview.item_swaps(env, card, {("event_head", 3): "<li>One</li>"}) is None  # changed, and not its own
     assert preview.item_swaps(env, card, {("no_such_macro", 3): held}) is None
-    assert preview.swapped(b"<ol><li>Two</li></ol>", [(b"<li>One</li>", b"<li>Uno</li>")]) is None
+
+
+def test_swapped_replaces_each_item_where_the_link_to_its_page_stands():
+    from site_builder.preview import Swap, swapped
+    link = b'href="/e/one/"'
+    head = Swap(b'<li><a href="/e/one/">One</a>', b'<li><a href="/e/one/">Uno</a>', 7)
+    inner = Swap(b'<a href="/e/one/">One</a>', b'<a href="/e/one/">Uno</a>', 3)  # held inside head, as cited in a list
+    same = Swap(b'<p><a href="/e/one/">all</a> <a href="/e/one/">again</a></p>', b'<p><a href="/e/one/">all</a> <a href="/e/one/">again</a></p>', 6)
+    page = (b'<ol><li><a href="/e/one/">One</a><li><a href="/e/two/">Two</a></ol><a href="/e/one/">One</a>'
+            b'<p><a href="/e/one/">all</a> <a href="/e/one/">again</a></p><a href="/e/one/">first</a>')
+    assert swapped(page, [same, head, inner], link) == page.replace(b">One<", b">Uno<")
+    assert swapped(page, [same], link) == page  # shown, unchanged
+    assert swapped(b"<ol><li>Two</li></ol>", [head], link) is None  # not shown: made whole instead
+    assert swapped(b'<a href="/e/one/">first</a>', [head, inner], link) is None  # a link, but no item of it
 
 
 def test_moves_and_tag_actor_and_source_edits_are_previewed_as_the_quick_path_takes_them(scratch):
