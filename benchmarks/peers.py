@@ -2,12 +2,15 @@
 
 Both produce the page set of issue 5: one page per event (with its body), one per actor listing its
 events, one per tag, and one chronology of all events. Feeds, sitemaps, archives and pagination are off.
+PLAIN_TEMPLATES give our own site the markup of the Hugo theme on those pages, to tell how much of our
+build time is our default theme's markup (its other pages, feeds and exports are made as ever).
 """
 
 from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 from corpus import generate
@@ -40,6 +43,25 @@ HUGO_LAYOUTS = {
         '<main><h1>{{ .Site.Title }}</h1><ol>{{ range .Site.RegularPages.ByDate }}<li>'
         '<time datetime="{{ .Date.Format "2006-01-02" }}">{{ .Date.Format "2 January 2006" }}</time> '
         '<a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}</ol></main></body></html>\n'),
+}
+
+PLAIN_HEAD = ('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{% block title %}{{ page_title or site.title }}'
+              '{% endblock %}</title></head><body>{% block main %}{% endblock %}</body></html>\n')
+PLAIN_LIST = ('{% macro listed(years) %}<ol>{% for year in years %}{% for month in year.months %}{% for card in month.cards %}'
+              '<li><time datetime="{{ card.when.start }}">{{ card.when.text }}</time> <a href="{{ card.url }}">{{ card.title }}</a></li>'
+              '{% endfor %}{% endfor %}{% endfor %}</ol>{% endmacro %}\n')
+PLAIN_LISTING = ('{% extends "base.html" %}{% from "_plain.html" import listed %}{% block main %}<main><h1>{{ page_title or site.title }}'
+                 '</h1>{{ listed(@YEARS@) }}</main>{% endblock %}\n')
+PLAIN_TEMPLATES = {
+    "base.html": PLAIN_HEAD,
+    "_plain.html": PLAIN_LIST,
+    "event.html": (
+        '{% extends "base.html" %}{% block main %}<main><h1>{{ event.title }}</h1><time datetime="{{ event.when.start }}">'
+        '{{ event.when.text }}</time><ul>{% for a in event.actors %}<li><a href="{{ a.url }}">{{ a.label }}</a></li>{% endfor %}</ul>'
+        '<ul>{% for t in event.tags %}<li><a href="{{ t.url }}">{{ t.label }}</a></li>{% endfor %}</ul>{{ body|safe }}'
+        '<ul>{% for s in sources %}<li><a href="{{ s.url }}">{{ s.publisher }}</a></li>{% endfor %}</ul></main>{% endblock %}\n'),
+    **{name: PLAIN_LISTING.replace("@YEARS@", "years") for name in ("actor.html", "tag.html", "index.html")},
+    "year.html": PLAIN_LISTING.replace("@YEARS@", "[year]"),
 }
 
 PELICAN_SETTINGS = """\
@@ -144,6 +166,13 @@ def setup_pelican(root: Path) -> Path:
                        **{f"theme/templates/{k}": v for k, v in PELICAN_THEME.items()}})
     (root / "content").mkdir(parents=True, exist_ok=True)
     return root / "content"
+
+
+def write_plain(ours: Path, plain: Path) -> None:
+    """A copy of our site (its content and settings) with PLAIN_TEMPLATES as its own templates."""
+    shutil.copytree(ours / "content", plain / "content")
+    shutil.copy(ours / "site.yaml", plain / "site.yaml")
+    write_files(plain, {f"templates/{name}": text for name, text in PLAIN_TEMPLATES.items()})
 
 
 def write_peers(hugo: Path, pelican: Path, events: int, seed: int = 1) -> None:

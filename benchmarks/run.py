@@ -33,7 +33,7 @@ from measure import Sample, count_pages, diff_trees, run_measured, tree_hash  # 
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-ORDER = ("ours cold", "ours warm, one edit", "ours warm, front matter edit", "ours warm, status edit", "ours warm, date edit",
+ORDER = ("ours cold", "ours cold, Hugo's markup", "ours warm, one edit", "ours warm, front matter edit", "ours warm, status edit", "ours warm, date edit",
          "ours warm, source edit", "ours no change", "serve, one edit", "serve, title edit", "hugo cold", "pelican cold",
          "pelican with cache")
 GOALS = {"ours cold": "≤ 1.0× Hugo", "ours warm, one edit": "≤ 0.25× Hugo", "ours warm, front matter edit": "≤ 0.25× Hugo",
@@ -95,6 +95,7 @@ def prepare(work: Path, events: int, seed: int, peer_names) -> Path:
     corpus.write_site(root / "ours", events, seed)
     if peer_names:
         peers.write_peers(root / "hugo", root / "pelican", events, seed)
+        peers.write_plain(root / "ours", root / "ours-plain")
     return root
 
 
@@ -235,6 +236,15 @@ def keep_evidence(root: Path, round_: int) -> None:
     say(f"outputs differ; copies kept in {root / f'failed-round-{round_ + 1}'}")
 
 
+def plain_round(cmd: list[str], root: Path) -> dict[str, Sample]:
+    """Our cold build of the same site with the Hugo theme's markup on its events, actors, tags, years and
+    chronology (peers.PLAIN_TEMPLATES): how much of the cold build our default theme's markup takes."""
+    if not (root / "ours-plain").is_dir():
+        return {}
+    sample = cold_build(cmd, root / "ours-plain", root / "ours-plain-out", root / "ours-plain-aside")
+    return {"ours cold, Hugo's markup": check_build("cold build with Hugo's markup", sample)}
+
+
 def peer_round(peer_paths: dict[str, str], root: Path) -> dict[str, Sample]:
     """Hugo cold, Pelican cold and Pelican with its content cache, each into an empty folder."""
     samples = {}
@@ -294,7 +304,7 @@ def benchmark(args: argparse.Namespace) -> tuple[dict[str, list[Sample]], list[s
     for round_ in range(args.runs):
         ours, differences = our_round(cmd, root, args.events, round_)
         problems += [f"round {round_ + 1}: {d}" for d in differences]
-        for name, sample in {**ours, **peer_round(peer_paths, root)}.items():
+        for name, sample in {**ours, **peer_round(peer_paths, root), **plain_round(cmd, root)}.items():
             samples.setdefault(name, []).append(sample)
             say(f"round {round_ + 1}/{args.runs}  {name:<20} {sample.wall:7.2f} s  CPU {sample.cpu:7.2f} s  "
                 f"{sample.rss_mib:6.0f} MiB")

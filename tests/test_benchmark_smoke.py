@@ -50,3 +50,25 @@ def test_smoke_mode_fails_when_warm_output_differs_from_cold(tmp_path):
         capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
     assert "**FAIL**" in done.stdout and "differs: index.html" in done.stdout
+
+
+def test_the_plain_theme_gives_our_corpus_the_hugo_theme_s_markup(tmp_path):
+    """peers.PLAIN_TEMPLATES (the benchmark's "ours cold, Hugo's markup" row) build our corpus into pages
+    marked up as the Hugo theme marks up its own."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import corpus
+    import peers
+
+    from site_builder.build import build
+    corpus.write_site(tmp_path / "ours", 30, 1)
+    peers.write_plain(tmp_path / "ours", tmp_path / "plain")
+    build(tmp_path / "plain", use_cache=False)
+    out = tmp_path / "plain" / "output"
+    actor = max((page.read_text() for page in (out / "actors").glob("actor-*/index.html")), key=len)  # most have no event at 30
+    event = next((out / "events").glob("*/index.html")).read_text()
+    year = next((out / "years").glob("*/index.html")).read_text()
+    head = '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>'
+    assert all(page.startswith(head) for page in (actor, event, year, (out / "index.html").read_text()))
+    assert '<main><h1>' in actor and '<ol><li><time datetime="' in actor and 'class=' not in actor
+    assert '</time><ul><li><a href="' in event and "<p>" in event and 'class=' not in event
+    assert year.count("<li><time") >= 1
