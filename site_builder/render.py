@@ -116,8 +116,16 @@ def environment(site_dir: Path, serve_values: dict | None = None, store=None, it
 
 
 def theme_only(env: jinja2.Environment) -> bool:
-    """Whether every template of `env` is the default theme's: the site has none of its own."""
-    return not any(isinstance(loader, SiteLoader) and loader.list_templates() for loader in env.loader.loaders)
+    """Whether every template `env` renders is the default theme's: the site's own folder replaces none
+    with other bytes (a new site's holds a README; the example site's folder is the theme itself)."""
+    theme = theme_dir()
+    for loader in env.loader.loaders:
+        if isinstance(loader, SiteLoader):
+            own = Path(loader.searchpath[0])
+            for name in loader.list_templates():
+                if (theme / name).is_file() and (own / name).read_bytes() != (theme / name).read_bytes():
+                    return False
+    return True
 
 
 def remembered_calls(memory: dict, budget: int = 16_000_000, kept=None, stale=frozenset(), sink=None):

@@ -138,3 +138,19 @@ def test_a_list_of_kept_cards_is_joined_from_whole_columns_and_made_for_stale_or
     assert isinstance(joined, markupsafe.Markup)
     assert ("head", 3) in kept.asked and ("foot",) in kept.asked
     assert set(made) == {("head", "b", 3), ("foot", "b"), ("head", "c", 3), ("foot", "c")}
+
+
+def test_a_site_renders_the_theme_only_while_its_own_templates_copy_the_theme_s_bytes(tmp_path):
+    """What serve's previews splice lists by (preview.spliced): a new site's templates folder (a README),
+    copies of the theme's templates, or the example site's folder (the theme itself) change no template."""
+    site = tmp_path / "site"
+    assert render.theme_only(render.environment(site))  # no folder
+    (site / "templates").mkdir(parents=True)
+    (site / "templates" / "README.md").write_text("A template here replaces the built-in one.\n")
+    (site / "templates" / "event.html").write_bytes((render.theme_dir() / "event.html").read_bytes())
+    (site / "templates" / "_mine.html").write_text("{% macro mine() %}mine{% endmacro %}\n")  # no theme template uses it
+    assert render.theme_only(render.environment(site))
+    assert render.theme_only(render.environment(render.theme_dir().parent))  # the checkout: the example site
+    actor = (render.theme_dir() / "actor.html").read_text()
+    (site / "templates" / "actor.html").write_text(actor.replace("<h1>", "<h1 class='mine'>", 1))
+    assert not render.theme_only(render.environment(site))
