@@ -8,9 +8,9 @@ last good rebuild's site model and the list items it holds (listitems.HeldItems)
 served folder, so the browser reloads at once. An edit of what the card alone shows (its title,
 summary, status, location or first paragraph) changes each list only where the card's items stand:
 those lists are taken as served, with the old items' bytes replaced by the new (`spliced`), rather
-than planned and rendered again (at 10,000 events a title edit's 6-15 pages take about 0.05-0.08 s
-so, 0.3-0.45 s planned and rendered). Other edits' pages are planned and rendered (a date edit's in
-0.3-0.45 s). The full rebuild that follows (seconds, at 10,000 events) remakes the feeds and exports,
+than planned and rendered again: at 10,000 events a title edit's 6-15 pages are ready in 0.05-0.08 s
+so, against 0.3-0.45 s planned and rendered. Other edits' pages are planned and rendered (a date
+edit's in 0.3-0.45 s). The full rebuild that follows (seconds, at 10,000 events) remakes the feeds and exports,
 checks everything, and finds those pages already as they should be (Rebuilder.settled).
 """
 

@@ -223,7 +223,8 @@ def remade_paths(snapshot: Snapshot, site, edited, edits: list) -> list | None:
     source_pages.py; a tag edit must keep every tag, named as before, and give no tag without a slug;
     an actor edit must name only actors with files, before and after, each once: index.with_roles; a
     related edit must name only events built)."""
-    if any(edited.by_slug[edit.slug].status != site.by_slug[edit.slug].status for edit in edits) and statuses(edited) != statuses(site):
+    status_changed = any(edited.by_slug[edit.slug].status != site.by_slug[edit.slug].status for edit in edits)
+    if status_changed and statuses(edited) != statuses(site):  # else the same statuses occur (a walk of every event spared)
         return None
     for edit in edits:
         if edit.shifted and (not edited.by_slug[edit.slug].sources
