@@ -300,6 +300,8 @@ def build_fully(site_path, store, tree, given: Given, watch, keep: list | None =
         watch.lap("plan and render pages")
         helper = forked.adopt(helper, files) if helper else forked.share(files, staging_folder(store, tree))
         publish(given.target, files, tree, surveyed.result() if surveyed else None)
+        # What the helper saved and gives back once its pages were made, while this process moved them in.
+        stripped = helper.after_result if helper is not None else None
     finally:
         if helper is not None:
             helper.close()
@@ -310,7 +312,6 @@ def build_fully(site_path, store, tree, given: Given, watch, keep: list | None =
     watch.lap("write")
     result = made_result(given.target, files, len(site.events), warnings)
     del files  # and with them the plan: the snapshot is pickled next, and need not add to the peak
-    stripped = helper.after_result if helper is not None else None
     memo.save(store, parts=("pages",) if stripped is not None else memo_parts)
     if caching:
         snapshot.save(store, snapshot.take(site, bodies, memo, (stats, others), readers, given.label, began=given.began, stripped=stripped,

@@ -4,8 +4,10 @@ Making and rendering pages is most of a cold build (7.5 of 13 s at 10,000 events
 process renders on one core. The helper is forked, so it shares the models copy-on-write instead of
 receiving them pickled: in a cold build before this process plans (it plans for itself, from a
 smaller heap, and starts sooner), else after planning, when many pages changed. It writes its pages
-into a staging folder beside the spare tree, and the publisher moves them in, so their bytes
-never travel back.
+into a staging folder beside the spare tree, with a report of them, says it is done with one byte
+down a pipe (so it never waits for this process to read), and the publisher moves the pages in: their
+bytes never travel back. Then it may do more (`after`: a cold build's helper saves the memo) and send
+back what that gave.
 A page's bytes depend only on its recipe, so which process makes it never changes the output.
 """
 
@@ -31,9 +33,11 @@ LIST_ITEM_COST = 0.18
 ITEM_COSTS = {make_actor_timeline: 0.03, make_events_json: 0.1, make_timelinejs: 0.05, make_search: 0.05}
 HELPER_SHARE = 0.5  # at most this share of the weighed pages goes to the helper
 # A cold build's helper takes more: while it renders, this process also fingerprints every page (for the
-# next build) and publishes every file. At 0.5 the helper sat idle for 1.3 s of a 9 s build at 10,000
-# events; at 0.58 the two finish within about 0.3 s of each other (0.64 overshoots).
-COLD_HELPER_SHARE = 0.58
+# next build) and publishes every file; once its pages are made, the helper saves the memo (0.5-0.6 s at
+# 10,000 events) while this process makes its last. At 0.56 the two finish within about 0.1 s of each
+# other (0.52 left the helper idle for 0.5 s, 0.58 this process for 0.15-0.35 s).
+COLD_HELPER_SHARE = 0.56
+REPORT = ".site-builder-report"  # in a helper's staging folder: the pages it made (no page has this path)
 
 
 def weight(recipe) -> float:
@@ -277,7 +281,8 @@ class Helper:
         self.pid, self.pipe, self.digests = 0, None, None
         self.places: dict[str, str] = {}  # path -> where a page was moved from the staging folder
         self.folders: set[str] = set()  # in the staging folder, made by _write
-        self.after, self.after_result = after, None  # run in the helper once its pages are made; what it gave
+        self.after, self._after_result = after, None  # run in the helper once its pages are made; what it gave
+        self.reader = None  # the pipe, once the report of the pages is read from it
         self.share = share  # of the weighed pages (helper_share)
 
     def start(self, work) -> bool:
@@ -299,18 +304,20 @@ class Helper:
         return True
 
     def _serve(self, pipe: int, work) -> None:
-        """In the helper: make every page and run `after`, then send back {path: digest}, the
-        problems met and what `after` gave."""
+        """In the helper: make every page, leave {path: digest} and the problems met in the staging
+        folder and say so down the pipe (one byte: the pipe never fills, so the helper goes on at once);
+        then run `after` and send what it gave, while the first process moves the pages into place."""
         code = 1
         try:
             stream, paths = work()
             digests = {path: self._make(stream, path) for path in paths}
-            problems = list(stream.problems.values())
+            with open(os.path.join(self.folder, REPORT), "wb") as report:
+                pickle.dump((digests, list(stream.problems.values())), report, protocol=5)
+            os.write(pipe, b"1")
             stream.release()  # before `after`, while the first process is at its peak
             release_free_memory()
-            extra = self.after() if self.after is not None else None
             with os.fdopen(pipe, "wb") as out:
-                pickle.dump((digests, problems, extra), out, protocol=5)
+                pickle.dump(self.after() if self.after is not None else None, out, protocol=5)
             code = 0
         finally:
             os._exit(code)  # skip the parent's atexit handlers and buffered output
@@ -345,19 +352,44 @@ class Helper:
         self.places[path] = where
 
     def _collect(self) -> None:
-        """Read the helper's report and reap it (an empty report when it failed)."""
-        with os.fdopen(self.pipe, "rb") as pipe:
-            report = unpickled(pipe)
+        """Wait for the helper's pages and read its report of them; an empty one when it died before
+        (then it is reaped, and what it wrote is suspect)."""
+        self.reader = os.fdopen(self.pipe, "rb")
         self.pipe = None
-        _, status = os.waitpid(self.pid, 0)
+        report = None
+        if self.reader.read(1) == b"1":
+            with open(os.path.join(self.folder, REPORT), "rb") as written:
+                report = unpickled(written)
         self.digests, problems = {}, []
-        if os.waitstatus_to_exitcode(status) == 0 and report is not None:
-            self.digests, problems, self.after_result = report
-        else:  # whatever it wrote is suspect: start afresh
+        if report is not None:
+            self.digests, problems = report
+        else:
+            self._reap()
             shutil.rmtree(self.folder, ignore_errors=True)
             os.makedirs(self.folder)
         for problem in problems:
             self.stream.problems.setdefault((problem.path, problem.line, problem.message), problem)
+
+    @property
+    def after_result(self):
+        """What `after` gave in the helper (None if it failed); waits for it."""
+        if self.reader is not None or self.pipe is not None:
+            if self.digests is None:
+                self._collect()
+            sent = unpickled(self.reader) if self.reader is not None else None
+            self._after_result = sent if self._reap() == 0 else None
+        return self._after_result
+
+    def _reap(self) -> int | None:
+        """Close the pipe and wait for the helper to end; its exit code (None if reaped before)."""
+        if self.reader is not None:
+            self.reader.close()
+            self.reader = None
+        try:
+            _, status = os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            return None
+        return os.waitstatus_to_exitcode(status)
 
     def check(self) -> None:
         """Raise every template problem met (by either process)."""
@@ -367,12 +399,13 @@ class Helper:
 
     def close(self) -> None:
         """Stop the helper if it still runs, and remove the staging folder."""
-        if self.pipe is not None:
-            os.close(self.pipe)
-            self.pipe = None
+        if self.pipe is not None or self.reader is not None:
+            if self.pipe is not None:
+                os.close(self.pipe)
+                self.pipe = None
             try:
                 os.kill(self.pid, 9)
-                os.waitpid(self.pid, 0)
-            except (ProcessLookupError, ChildProcessError):
+            except ProcessLookupError:
                 pass
+            self._reap()
         shutil.rmtree(self.folder, ignore_errors=True)

@@ -323,3 +323,18 @@ def test_what_a_helper_sent_is_unpickled_as_it_comes_and_a_broken_report_is_none
         source = io.BufferedReader(io.BytesIO(sent + b"trailing"))
         assert forked.unpickled(source) == expected
         assert source.read() == b""  # read to its end: the helper is never left blocked on a full pipe
+
+
+def test_a_helper_whose_after_fails_keeps_its_pages_and_this_process_saves_the_memo(tmp_path, monkeypatch, helped):
+    from site_builder import build as build_module
+    site = corpus.write_site(tmp_path / "site", 40, seed=18, actors=8, tags=3)
+    monkeypatch.setattr(build_module, "saved_by_helper", lambda store, memo, site: 1 / 0)  # in the helper, after its pages
+    located = []
+    collect = forked.Helper._collect
+    monkeypatch.setattr(forked.Helper, "_collect", lambda self: collect(self) or located.append(len(self.digests)))
+    build(site)
+    assert helped == [True] and located[0] > 0  # the helper's report of its pages came, though `after` failed
+    assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
+    memo = Memo.load(cache.Store(site / ".cache" / "site-builder"))
+    assert sum("content/events/" in name for name in memo.files) == 40 and len(memo.bodies) >= 40  # saved here instead
+    assert staging_folders(site) == []
