@@ -10,8 +10,8 @@ summary, status, location or first paragraph) changes each list only where the c
 those lists are taken as served, with the old items' bytes replaced by the new (`spliced`), rather
 than planned and rendered again: at 10,000 events a title edit's 6-15 pages are ready in 0.05-0.08 s
 so, against 0.3-0.45 s planned and rendered. Other edits' pages are planned and rendered (a date
-edit's in 0.3-0.45 s). The full rebuild that follows (seconds, at 10,000 events) remakes the feeds and exports,
-checks everything, and finds those pages already as they should be (Rebuilder.settled).
+edit's in 0.3-0.45 s). The full rebuild that follows (seconds, at 10,000 events) remakes the feeds
+and exports, checks everything, and finds those pages already as they should be (Rebuilder.settled).
 """
 
 from __future__ import annotations
@@ -115,11 +115,11 @@ def preview(last: Last | None, env, site_dir: Path, site_label: str, changed, ta
 
 def made_whole(env, site, bodies: dict, edit, paths: list) -> dict | None:
     """path -> bytes of each page, planned and rendered; None if one cannot be made."""
-    own = f"events/{edit.slug}/index.html"
-    if paths == [own]:  # planned alone: planning even a few pages walks every event (0.1 s at 10,000)
+    # Its own page alone is planned alone: planning even a few pages walks every event (0.1 s at 10,000).
+    if paths == [f"events/{edit.slug}/index.html"]:
         url = pages.Urls(site.settings)
         common = pages.common_values(site, url)
-        recipes = [pages.event_page(site, site.by_slug[edit.slug], pages.Cards(site, bodies, url), edit.body, url)]
+        recipes = [quick.replan(site, pages.Cards(site, bodies, url), bodies, url, paths[0])]
     else:
         planned = pages.plan(site, bodies, set(paths))
         common, recipes = planned.common, planned.recipes
@@ -143,32 +143,29 @@ def spliced(env, site, bodies: dict, edit, paths: list, target: Path, old: dict)
     through its items alone."""
     url = pages.Urls(site.settings)
     cards = pages.Cards(site, bodies, url)
-    swaps = item_swaps(env, cards[edit.slug], old)
+    link = page_link(cards[edit.slug])
+    swaps = item_swaps(env, cards[edit.slug], old, link)
     if swaps is None:
         return None
-    link = page_link(cards[edit.slug]).encode("utf-8")
     common, made = pages.common_values(site, url), {}
     for path in paths:
-        folder, slug, name = (path.split("/") + ["", ""])[:3]
-        if folder == "events" and name == "index.html":
-            if slug not in site.by_slug:
-                return None
-            made[path] = quick.rendered(env, common, pages.event_page(site, site.by_slug[slug], cards, bodies[slug], url))
+        if path.startswith("events/"):
+            recipe = quick.replan(site, cards, bodies, url, path)
+            made[path] = quick.rendered(env, common, recipe) if recipe is not None else None
             if not isinstance(made[path], bytes):
                 return None
         elif any(swap.new != swap.old for swap in swaps):  # else no list changed
-            made[path] = swapped((target / path).read_bytes(), swaps, link)
+            made[path] = swapped((target / path).read_bytes(), swaps, link.encode("utf-8"))
             if made[path] is None:
                 return None
     return made
 
 
-def item_swaps(env, card, old: dict) -> list | None:
+def item_swaps(env, card, old: dict, link: str) -> list | None:
     """Swap(old bytes, new bytes, where the link to the card's page stands in them) for each of the
     card's list items that links to its page (the same bytes when it did not change), the longest first
     (one item may hold another); None when an item cannot be made again here, or changed and does not
-    link to the card's page (then it may not be this card's alone)."""
-    link = page_link(card)
+    link to the card's page (`link`, page_link's; then it may not be this card's alone)."""
     swaps = []
     for column, html in old.items():
         macro = item_macro(env, column[0])

@@ -185,9 +185,9 @@ def test_a_held_item_that_does_not_link_to_its_card_is_not_swapped(scratch):
     env = render.environment(scratch.root)
     held = str(env.get_template("_macros.html").module.event_head(card, 3))
     link = preview.page_link(card)
-    assert preview.item_swaps(env, card, {("event_head", 3): held}) == [(held.encode(), held.encode(), held.index(link))]  # unchanged
-    assert preview.item_swaps(env, card, {("event_head", 3): "<li>One</li>"}) is None  # changed, and not its own
-    assert preview.item_swaps(env, card, {("no_such_macro", 3): held}) is None
+    assert preview.item_swaps(env, card, {("event_head", 3): held}, link) == [(held.encode(), held.encode(), held.index(link))]  # unchanged
+    assert preview.item_swaps(env, card, {("event_head", 3): "<li>One</li>"}, link) is None  # changed, and not its own
+    assert preview.item_swaps(env, card, {("no_such_macro", 3): held}, link) is None
 
 
 def test_swapped_replaces_each_item_where_the_link_to_its_page_stands():
