@@ -134,7 +134,7 @@ def listen(host: str, port: int) -> socket.socket:
 def watch_loop(site: Path, last: dict, rebuilder: Rebuilder, status: Status, say, loop: IOLoop) -> None:
     """Look at the site's files whenever they may have changed; after each change rebuild, report,
     and reload the browsers."""
-    for changed in watch.saves(site, last, status.stop):
+    for changed in watch.saves(site, last, status.stop, idle=rebuilder.settle):
         try:
             shown = rebuilder.preview(changed)
             if shown is not None:

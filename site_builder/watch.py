@@ -24,14 +24,17 @@ POLL_SECONDS = 0.1  # how often to look where OS file events cannot be had
 SETTLE_SECONDS = 0.05  # without OS events, editors' saves in steps (write, rename) are waited out
 
 
-def saves(site: Path, last: dict, stop) -> Iterator[tuple[str, ...]]:
+def saves(site: Path, last: dict, stop, idle=None) -> Iterator[tuple[str, ...]]:
     """The paths each save changed (relative to the site), as saves happen, until `stop` is set.
 
     After OS events only the folders they name are looked at again; what a periodic look finds
-    (site.yaml, a save the events missed or have not reported yet) is acted on once it settles."""
+    (site.yaml, a save the events missed or have not reported yet) is acted on once it settles.
+    `idle()`, if given, is called after each look that finds nothing changed (one comes every second)."""
     for told in wakeups(site, stop):
         now, where = restamped(site, last, told) if told else (snapshot(site), {""})
         if now == last:
+            if idle is not None:
+                idle()
             continue
         if not told:
             now = settled(site, now, stop)

@@ -14,6 +14,7 @@ import multiprocessing
 import os
 
 MIN_PARALLEL = 64
+WAIT_SECONDS = 120  # for submitted work: a worker killed meanwhile never answers, and it is then done here
 
 
 def jobs() -> int:
@@ -63,6 +64,14 @@ class Pool:
         made_here = function(shared, items[split:])
         return [result for chunk in theirs.get() for result in chunk] + made_here
 
+    def submit(self, function, *args) -> "Pending":
+        """function(*args) started in a worker, to be waited for with `.result()`; made by `.result()`
+        itself when there are no workers (or the worker fails)."""
+        started = None
+        if self.count > 1 and self._start() is not None:
+            started = self._pool.apply_async(function, args)
+        return Pending(function, args, started)
+
     def close(self) -> None:
         """Stop the workers."""
         if self._pool is not None:
@@ -75,6 +84,22 @@ class Pool:
 
     def __exit__(self, *exc):
         self.close()
+
+
+class Pending:
+    """What Pool.submit started."""
+
+    def __init__(self, function, args, started):
+        self.function, self.args, self.started = function, args, started
+
+    def result(self):
+        """What the function gave, waiting for the worker if it is still at it."""
+        if self.started is not None:
+            try:
+                return self.started.get(timeout=WAIT_SECONDS)
+            except Exception:  # noqa: BLE001 - a worker killed or a value that would not pickle: make it here
+                pass
+        return self.function(*self.args)
 
 
 INLINE = Pool(count=1)  # for callers that want no processes (tests, tiny sites)

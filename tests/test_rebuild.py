@@ -357,3 +357,43 @@ def test_random_edits_are_previewed_with_the_bytes_the_rebuild_makes(tmp_path):
     assert previews >= 10  # most of them were previewed
     site.build(drafts=True, use_cache=False)
     assert site.snapshot(tmp_path / "served" / "site") == site.snapshot()
+
+
+def test_a_run_leaves_its_memory_to_settle_until_asked_or_until_the_next_run(scratch, monkeypatch):
+    from site_builder import rebuild
+    settled = []
+    monkeypatch.setattr(rebuild, "settle_memory", lambda everything: settled.append(everything))
+    fixed_event(scratch, "e1", "Event 1")
+    served = rebuilder(scratch)
+    try:
+        assert served.run().ok and settled == []  # the browsers reload first
+        served.settle()
+        served.settle()
+        assert settled == [True]  # once; everything, as the first run made the template environment
+        fixed_event(scratch, "e1", "Event 1, retitled")
+        assert served.run(("content/events/e1.md",)).ok and settled == [True]
+        fixed_event(scratch, "e1", "Event 1, retitled again")
+        assert served.run(("content/events/e1.md",)).ok and settled == [True, False]  # settled as it started
+    finally:
+        served.pool.close()
+
+
+def test_a_file_put_into_the_spare_tree_never_reaches_the_served_site(scratch):
+    """The spare tree is walked (by the pool's worker) as each run starts, so whatever else it holds is removed."""
+    fixed_event(scratch, "e1", "Event 1")
+    served = rebuilder(scratch)
+    try:
+        assert served.run().ok
+        fixed_event(scratch, "e1", "Event 1, retitled")
+        assert served.run(("content/events/e1.md",)).ok
+        (served.tree.spare / "stray.html").write_text("not the site's")
+        (served.tree.spare / "events" / "stray").mkdir()
+        (served.tree.spare / "events" / "stray" / "index.html").write_text("nor this")
+        fixed_event(scratch, "e1", "Event 1, retitled again")
+        assert served.run(("content/events/e1.md",)).ok
+    finally:
+        served.pool.close()
+    served_site = scratch.root.parent / "served" / "site"
+    assert not (served_site / "stray.html").exists() and not (served_site / "events" / "stray").exists()
+    scratch.build(drafts=True, use_cache=False)
+    assert scratch.snapshot(served_site) == scratch.snapshot()

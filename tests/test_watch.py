@@ -123,3 +123,19 @@ def test_a_save_no_os_event_covers_is_seen_by_the_periodic_looks(tmp_path):
     site = site_with_events(tmp_path)
     [(seconds, changed)] = first_saves(site, lambda: (site / "site.yaml").write_text("title: New\n"), 1)
     assert changed == ("site.yaml",) and seconds < 3 * watch.LOOK_SECONDS
+
+
+def test_looks_that_find_nothing_changed_call_idle(tmp_path):
+    import threading
+    site = site_with_events(tmp_path)
+    stop, idle = threading.Event(), []
+
+    def consume():
+        for _ in watch.saves(site, watch.snapshot(site), stop, idle=lambda: (idle.append(1), len(idle) >= 2 and stop.set())):
+            pass
+    consumer = threading.Thread(target=consume)
+    consumer.start()
+    consumer.join(timeout=4 * watch.LOOK_SECONDS)  # one look at least every LOOK_SECONDS
+    stop.set()
+    consumer.join(timeout=10)
+    assert len(idle) >= 2

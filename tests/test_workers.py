@@ -40,3 +40,34 @@ def test_jobs_follow_the_environment(monkeypatch):
     assert workers.jobs() == 3
     monkeypatch.setenv("SITE_BUILDER_JOBS", "nonsense")
     assert workers.jobs() >= 1
+
+
+def _pid_and_sum(*numbers):
+    return os.getpid(), sum(numbers)
+
+
+def _fails():
+    raise ValueError("made here too")
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="workers are forked")
+def test_submitted_work_is_done_by_a_worker_and_waited_for():
+    with workers.Pool(count=2, start=True) as pool:
+        pending = pool.submit(_pid_and_sum, 1, 2, 3)
+        pid, total = pending.result()
+    assert total == 6 and pid != os.getpid()
+
+
+def test_submitted_work_without_workers_is_done_here_when_asked_for():
+    called = []
+    pending = workers.INLINE.submit(lambda: called.append(1) or os.getpid())
+    assert not called  # nothing done until the result is wanted
+    assert pending.result() == os.getpid() and called == [1]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="workers are forked")
+def test_work_that_fails_in_a_worker_is_done_again_here_and_fails_here():
+    with workers.Pool(count=2, start=True) as pool:
+        pending = pool.submit(_fails)
+        with pytest.raises(ValueError, match="made here too"):
+            pending.result()
