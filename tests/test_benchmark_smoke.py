@@ -72,3 +72,21 @@ def test_the_plain_theme_gives_our_corpus_the_hugo_theme_s_markup(tmp_path):
     assert '<main><h1>' in actor and '<ol><li><time datetime="' in actor and 'class=' not in actor
     assert '</time><ul><li><a href="' in event and "<p>" in event and 'class=' not in event
     assert year.count("<li><time") >= 1
+
+
+def test_the_serve_row_s_new_event_is_listed_on_the_year_page_it_names(tmp_path):
+    """run.new_event (the "serve, new event" row) adds an event whose page and year page show its words."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import corpus
+    import run
+
+    from site_builder.build import build
+    corpus.write_site(tmp_path / "ours", 30, 1)
+    slug, words, (year_page,) = run.new_event(tmp_path / "ours", 30, 2)
+    build(tmp_path / "ours", use_cache=False)
+    out = tmp_path / "ours" / "output"
+    assert words in (out / "events" / slug / "index.html").read_text()
+    assert words in (out / year_page / "index.html").read_text()
+    run.remove_new_events(tmp_path / "ours")
+    build(tmp_path / "ours", use_cache=False)
+    assert not (out / "events" / slug).exists()
