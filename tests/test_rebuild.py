@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from site_builder import render
@@ -252,7 +254,7 @@ def test_edits_that_move_or_count_are_left_to_the_rebuild(scratch):
             assert served.preview(changed) is None, fields
             assert page(scratch, "one") == before
         fixed_event(scratch, "three", "Three")
-        assert served.preview(("content/events/three.md",)) is None  # a new event changes lists
+        assert served.preview(("content/events/three.md",)) is not None  # a new event is (its own test below)
         fixed_event(scratch, "one", "One")
         assert served.run(("content/events/one.md", "content/events/three.md")).ok
         scratch.write("content/events/two.md", "---\ntitle: [broken\n---\n")
@@ -397,3 +399,107 @@ def test_a_file_put_into_the_spare_tree_never_reaches_the_served_site(scratch):
     assert not (served_site / "stray.html").exists() and not (served_site / "events" / "stray").exists()
     scratch.build(drafts=True, use_cache=False)
     assert scratch.snapshot(served_site) == scratch.snapshot()
+
+
+def test_a_new_event_is_previewed_with_every_page_that_shows_or_counts_it(scratch):
+    fixed_event(scratch, "one", "One", actors=("NATO", "Ukraine"))
+    fixed_event(scratch, "two", "Two", date="2024-10-12", status="confirmed")
+    fixed_event(scratch, "three", "Three", date="2025-05-01", tags="[other]", actors=("Russia",))
+    served = rebuilder(scratch)
+    try:
+        assert served.run().ok
+        fixed_event(scratch, "new", "New between one and two", date="2024-10-11", tags="[war, fresh]", actors=("Ukraine", "Belarus"))
+        shown = served.preview(("content/events/new.md",))
+        assert shown is not None
+        assert {"events/new/index.html", "events/one/index.html", "events/two/index.html", "index.html",
+                "years/2024/index.html", "years/2025/index.html", "actors/ukraine/index.html", "actors/belarus/index.html",
+                "actors/index.html", "tags/war/index.html", "tags/fresh/index.html", "tags/index.html",
+                "sources/example/index.html", "sources/index.html"} <= shown.pages.keys()
+        assert not {"events/three/index.html", "actors/russia/index.html", "tags/other/index.html"} & shown.pages.keys()
+        for path, data in shown.pages.items():  # in place before the rebuild ran, its own page too
+            assert (scratch.root.parent / "served" / "site" / path).read_bytes() == data
+        assert "New between one and two" in page(scratch, "new")
+        assert served.settled(shown, served.run(("content/events/new.md",)))  # the very bytes it makes, and every page it changed
+    finally:
+        served.pool.close()
+    scratch.build(drafts=True, use_cache=False)
+    assert scratch.snapshot(scratch.root.parent / "served" / "site") == scratch.snapshot()
+
+
+def test_new_files_the_rebuild_must_judge_are_not_previewed(scratch):
+    fixed_event(scratch, "one", "One")
+    served = rebuilder(scratch)
+    try:
+        assert served.run().ok
+        new = [("content/events/broken.md", "---\ntitle: [broken\n---\n"),  # an error: the rebuild reports it
+               ("content/events/dup.md", "---\ntitle: Dup\nslug: one\ndate: 2024-10-10\nsources:\n  - url: https://example.org/d\n    publisher: X\n---\nDup.\n"),
+               ("content/events/linked.md", "---\ntitle: Linked\ndate: 2024-10-10\nrelated: [nowhere]\nsources:\n  - url: https://example.org/l\n    publisher: X\n---\nText.\n"),
+               ("content/events/stance.md", "---\ntitle: Stance\ndate: 2024-10-10\nclaims: [{claim: troops, stance: reported}]\n"
+                                            "sources:\n  - url: https://example.org/s\n    publisher: X\n---\nText.\n"),
+               ("content/events/body-link.md", "---\ntitle: Body link\ndate: 2024-10-10\nsources:\n  - url: https://example.org/b\n"
+                                               "    publisher: X\n---\nSee [it](event:nowhere).\n")]
+        for path, text in new:
+            scratch.write(path, text)
+            assert served.preview((path,)) is None, path
+            assert not (scratch.root.parent / "served" / "site" / "events" / Path(path).stem).exists()
+            (scratch.root / path).unlink()
+        fixed_event(scratch, "one", "One", date="2024-10-11")
+        fixed_event(scratch, "another", "Another")
+        assert served.preview(("content/events/one.md", "content/events/another.md")) is None  # two changes at once
+    finally:
+        served.pool.close()
+
+
+def test_a_new_event_previewed_then_gone_before_the_rebuild_leaves_no_page_behind(scratch):
+    fixed_event(scratch, "one", "One")
+    served = rebuilder(scratch)
+    try:
+        assert served.run().ok
+        fixed_event(scratch, "new", "New", date="2024-10-11")
+        assert served.preview(("content/events/new.md",)) is not None
+        (scratch.root / "content/events/new.md").unlink()  # removed before the rebuild looked
+        assert served.run(("content/events/new.md",)).ok
+        assert not (scratch.root.parent / "served" / "site" / "events" / "new").exists()
+        fixed_event(scratch, "one", "One, retitled")
+        assert served.run(("content/events/one.md",)).ok  # and the spare tree, walked, lets go of it too
+        assert not (served.tree.spare / "events" / "new").exists()
+    finally:
+        served.pool.close()
+    scratch.build(drafts=True, use_cache=False)
+    assert scratch.snapshot(scratch.root.parent / "served" / "site") == scratch.snapshot()
+
+
+def test_random_new_events_are_previewed_with_the_bytes_the_rebuild_makes(tmp_path):
+    """New events of every shape on a varied site (periods, corrections, relations, tags written two ways,
+    actors with and without files, drafts), one at a time: each preview is settled by the rebuild."""
+    import random
+
+    from test_moves import ACTORS, varied_site
+    site = varied_site(tmp_path / "site", events=30, seed=7)
+    served = Rebuilder(site.root, tmp_path / "served" / "site", dict(render.SERVE_DEFAULTS), "site")
+    rng = random.Random(11)
+    try:
+        assert served.run().ok
+        for n in range(8):
+            year, month, day = rng.choice((2022, 2023, 2024, 2025)), rng.randint(1, 12), rng.randint(1, 28)
+            date = rng.choice((f"{year}-{month:02d}-{day:02d}", f"{year}-{month:02d}", f"{year}"))
+            lines = ["---", f"title: New {n}", f"date: {date}", "actors:",
+                     *(f"  - {name}" for name in rng.sample((*ACTORS, "Nobody Filed"), rng.randint(1, 3))),
+                     "sources:", f"  - url: https://news.example/new{n}", f"    publisher: {rng.choice(('Paper', 'Daily', 'Fresh Outlet'))}",
+                     f"tags: [{', '.join(rng.sample(('troops', 'Troops', 'talks', 'new-tag'), rng.randint(0, 2)))}]"]
+            if rng.random() < 0.4:
+                lines.append(f"related: [e{rng.randrange(30)}]")
+            if rng.random() < 0.3:
+                lines += ["corrections:", f"  - date: {year + 1}-01-02", "    note: Fixed."]
+            if rng.random() < 0.2:
+                lines.append("draft: true")
+            site.write(path := f"content/events/{year}/new{n}.md", "\n".join(lines + ["---", f"New {n} happened.", ""]))
+            shown = served.preview((path,))
+            assert shown is not None, n
+            outcome = served.run((path,))
+            assert outcome.ok, outcome.problems
+            assert served.settled(shown, outcome), (n, [p for p in outcome.written if p not in shown.pages])
+    finally:
+        served.pool.close()
+    site.build(drafts=True, use_cache=False)
+    assert site.snapshot(tmp_path / "served" / "site") == site.snapshot()
