@@ -62,6 +62,7 @@ def serve(site_dir=".", host="127.0.0.1", port=8000, say=print) -> None:
     rebuilder, status = Rebuilder(site, target, values, str(site_dir)), Status()
     first = watch.snapshot(site)  # before building, so a save made meanwhile is rebuilt too
     report(rebuilder.run(), status, say)
+    rebuilder.settle()  # now, with no browser waiting: else the watcher's first look would, as a first edit came
     server = httpserver.HTTPServer(application(target, base, status, port, loopback_names(host)))
     server.add_sockets(sockets)
     watcher = threading.Thread(target=watch_loop, args=(site, first, rebuilder, status, say, IOLoop.current()), daemon=True)
