@@ -60,6 +60,7 @@ class Preview:
     """The pages put in place ahead of the rebuild."""
 
     pages: dict  # path within the served folder -> its bytes
+    gone: tuple = ()  # paths within the served folder removed (a removed event's page)
 
 
 def edited_event(last: Last, site_dir: Path, site_label: str, changed) -> tuple | None:
@@ -103,7 +104,9 @@ def added_event(last: Last, site_dir: Path, site_label: str, changed) -> tuple |
         return None
     events = tuple(sorted((*last.site.content.events, model), key=lambda event: event.sort_key))
     site, problems = index.index(replace(last.site.content, events=events))
-    body = quick.converted_body(site, model) if not any(not problem.warning for problem in problems) else None
+    if any(not problem.warning for problem in problems) or not names_kept(last.site, site):
+        return None
+    body = quick.converted_body(site, model)
     if body is None:
         return None
     one = [model.slug]
@@ -114,6 +117,46 @@ def added_event(last: Last, site_dir: Path, site_label: str, changed) -> tuple |
     return site, {**last.bodies, model.slug: body}, sorted(path for path in paths if path.endswith(".html"))
 
 
+def removed_event(last: Last, site_dir: Path, site_label: str, changed) -> tuple | None:
+    """(the site without the event, its bodies, the paths of the HTML pages that showed or counted it,
+    its own page's path) when the one change removed an event's file and no other event, actor or body
+    names the event, and it took no stance; None otherwise (the full rebuild alone handles it)."""
+    if len(changed) != 1 or not changed[0].startswith("content/events/") or (site_dir / changed[0]).exists():
+        return None
+    name = content.label(site_label, changed[0])
+    event = next((event for event in last.site.content.events if event.path == name), None)
+    if (event is None or event.claims or any(event.slug in other.related for other in last.site.events)
+            or any(("event", event.slug) in body.links for body in last.bodies.values())):
+        return None
+    one = [event.slug]
+    paths = {*pages.tagging_pages(last.site, last.site, one), *pages.casting_pages(last.site, last.site, one),
+             *source_pages.citing_pages(last.site, last.site, one), *moves.moved_pages(last.site, last.site, one),
+             *(f"events/{other}/index.html" for other in last.site.related[event.slug]),
+             *(("corrections/index.html",) if event.corrections or event.updated else ())}
+    own = f"events/{event.slug}/index.html"
+    paths.discard(own)
+    site, problems = index.index(replace(last.site.content, events=tuple(e for e in last.site.content.events if e is not event)))
+    if any(not problem.warning for problem in problems) or not names_kept(last.site, site):
+        return None
+    bodies = {slug: body for slug, body in last.bodies.items() if slug != event.slug}
+    return site, bodies, sorted(path for path in paths if path.endswith(".html")), own
+
+
+def names_kept(before, after) -> bool:
+    """Whether every tag, outlet and actor both sites have is named alike: the first event in the
+    chronology to write one (a tag, an outlet, an actor without a file) names it on every page."""
+    for names in (moves.tag_names, source_pages.outlet_names, actor_names):
+        old, new = names(before), names(after)
+        if any(old[key] != new[key] for key in old.keys() & new.keys()):
+            return False
+    return True
+
+
+def actor_names(site) -> dict:
+    """slug -> name of every actor."""
+    return {slug: actor.name for slug, actor in site.actors.items()}
+
+
 def preview(last: Last | None, env, site_dir: Path, site_label: str, changed, target: Path,
             held=None) -> Preview | None:
     """Make the pages an edit of one event (or a new event) changes and put them into the served folder;
@@ -122,8 +165,7 @@ def preview(last: Last | None, env, site_dir: Path, site_label: str, changed, ta
     (its card may have changed), and a card edit's lists are made from them (spliced)."""
     found = edited_event(last, site_dir, site_label, changed) if last is not None else None
     if found is None:
-        added = added_event(last, site_dir, site_label, changed) if last is not None else None
-        return put_made(target, made_whole(env, *added)) if added is not None else None
+        return previewed_file(last, env, site_dir, site_label, changed, target) if last is not None else None
     site, edit, paths = found
     old = held.of(edit.slug) if held is not None else {}
     if held is not None and (edit.listed or edit.model is not None):
@@ -136,16 +178,43 @@ def preview(last: Last | None, env, site_dir: Path, site_label: str, changed, ta
     return put_made(target, made or made_whole(env, site, bodies, paths, edit.slug))
 
 
-def put_made(target: Path, made: dict | None) -> Preview | None:
-    """The pages made put into the served folder; None when there are none, or one cannot be put there."""
+def previewed_file(last: Last, env, site_dir: Path, site_label: str, changed, target: Path) -> Preview | None:
+    """The preview of a new event file, or of an event file removed (its page taken out of the served
+    folder); None when it is neither, or the rebuild must judge it."""
+    added = added_event(last, site_dir, site_label, changed)
+    if added is not None:
+        return put_made(target, made_whole(env, *added))
+    removed = removed_event(last, site_dir, site_label, changed)
+    if removed is None:
+        return None
+    site, bodies, paths, own = removed
+    return put_made(target, made_whole(env, site, bodies, paths), gone=own)
+
+
+def put_made(target: Path, made: dict | None, gone: str | None = None) -> Preview | None:
+    """The pages made put into the served folder (and the page `gone` taken out); None when there are
+    none, or one cannot be put there."""
     if made is None:
         return None
     try:
         for path, data in made.items():
             put_in_place(target, path, data)
+        if gone is not None:
+            take_out(target, gone)
     except OSError:
         return None  # e.g. a page's folder is gone: the rebuild writes it, or says what is wrong
-    return Preview(made)
+    return Preview(made, (gone,) if gone is not None else ())
+
+
+def take_out(root: Path, relative: str) -> None:
+    """Remove one page from the served folder, and its folder if that is left empty (the next publish
+    makes the tree whole again whatever it finds)."""
+    path = root / relative
+    path.unlink(missing_ok=True)
+    try:
+        path.parent.rmdir()
+    except OSError:  # not empty, or gone
+        pass
 
 
 def made_whole(env, site, bodies: dict, paths: list, slug: str | None = None) -> dict | None:

@@ -74,7 +74,8 @@ class Rebuilder:
         entries = self.tree.manifests.get("output", {})
         return (outcome.ok and all(path in entries and entries[path][0] == spare.digest_of(data)
                                    for path, data in shown.pages.items())
-                and all(path in shown.pages or not path.endswith(".html") for path in outcome.written))
+                and not any(path in entries for path in shown.gone)
+                and all(path in shown.pages or path in shown.gone or not path.endswith(".html") for path in outcome.written))
 
     def run(self, changed=()) -> Outcome:
         """Rebuild (drafts shown); on errors leave the served site as it was. The memory is settled

@@ -140,9 +140,7 @@ def watch_loop(site: Path, last: dict, rebuilder: Rebuilder, status: Status, say
             shown = rebuilder.preview(changed)
             if shown is not None:
                 loop.add_callback(reload_browsers, changed)
-                others = len(shown.pages) - 1
-                what = f"its page and {others} page{'s' * (others != 1)} showing it are" if others else "its page is"
-                say(f"{changed[0]}: {what} shown; rebuilding the rest")
+                say(f"{changed[0]}: {shown_what(shown)} shown; rebuilding the rest")
                 status.stop.wait(PREVIEW_GRACE_SECONDS)
             outcome = rebuilder.run(changed)
         except OSError as error:  # e.g. the disk is full: say so and keep serving the last good site
@@ -151,6 +149,15 @@ def watch_loop(site: Path, last: dict, rebuilder: Rebuilder, status: Status, say
         report(outcome, status, say, changed)
         if shown is None or not rebuilder.settled(shown, outcome):
             loop.add_callback(reload_browsers, changed)
+
+
+def shown_what(shown) -> str:
+    """What a preview put in place, for the terminal."""
+    if shown.gone:
+        count = len(shown.pages)
+        return f"its page is removed, and the {count} page{'s' * (count != 1)} that showed it are"
+    others = len(shown.pages) - 1
+    return f"its page and {others} page{'s' * (others != 1)} showing it are" if others else "its page is"
 
 
 def report(outcome, status: Status, say, changed=()) -> None:

@@ -503,3 +503,80 @@ def test_random_new_events_are_previewed_with_the_bytes_the_rebuild_makes(tmp_pa
         served.pool.close()
     site.build(drafts=True, use_cache=False)
     assert site.snapshot(tmp_path / "served" / "site") == site.snapshot()
+
+
+def test_a_removed_event_is_previewed_with_its_page_gone_and_every_page_that_showed_it(scratch):
+    fixed_event(scratch, "one", "One", actors=("NATO", "Ukraine"))
+    fixed_event(scratch, "gone", "Gone", date="2024-10-11", tags="[war]", actors=("Ukraine",))
+    fixed_event(scratch, "two", "Two", date="2024-10-12", status="confirmed")
+    fixed_event(scratch, "three", "Three", date="2025-05-01", tags="[other]", actors=("Russia",))
+    served = rebuilder(scratch)
+    site = scratch.root.parent / "served" / "site"
+    try:
+        assert served.run().ok
+        (scratch.root / "content/events/gone.md").unlink()
+        shown = served.preview(("content/events/gone.md",))
+        assert shown is not None and shown.gone == ("events/gone/index.html",)
+        assert not (site / "events" / "gone").exists()  # taken out before the rebuild ran
+        assert {"events/one/index.html", "events/two/index.html", "index.html", "years/2024/index.html",
+                "years/2025/index.html", "actors/ukraine/index.html", "actors/index.html", "tags/war/index.html",
+                "tags/index.html", "sources/example/index.html", "sources/index.html"} <= shown.pages.keys()
+        assert not {"events/three/index.html", "actors/russia/index.html", "tags/other/index.html"} & shown.pages.keys()
+        for path, data in shown.pages.items():
+            assert (site / path).read_bytes() == data
+        assert served.settled(shown, served.run(("content/events/gone.md",)))
+    finally:
+        served.pool.close()
+    scratch.build(drafts=True, use_cache=False)
+    assert scratch.snapshot(site) == scratch.snapshot()
+
+
+def test_removed_files_the_rebuild_must_judge_are_not_previewed(scratch):
+    fixed_event(scratch, "one", "One")
+    fixed_event(scratch, "linked", "Linked", date="2024-10-11", body="Lede.\n\nSee [one](event:one).")
+    fixed_event(scratch, "named", "Named", date="2024-10-12")
+    fixed_event(scratch, "alone", "Alone", date="2024-10-13", tags="[only-here]")
+    scratch.write("content/events/relating.md", (scratch.root / "content/events/named.md").read_text().replace("---\n", "---\nrelated: [named]\n", 1)
+                  .replace("title: Named", "title: Relating").replace("example.org/named", "example.org/relating"))
+    served = rebuilder(scratch)
+    try:
+        assert served.run().ok
+        for slug in ("one", "named", "alone"):  # a body links to one; an event relates to named; a tag has alone only
+            (scratch.root / f"content/events/{slug}.md").rename(scratch.root / f"{slug}.aside")
+            assert served.preview((f"content/events/{slug}.md",)) is None, slug
+            assert (scratch.root.parent / "served" / "site" / "events" / slug / "index.html").exists()
+            (scratch.root / f"{slug}.aside").rename(scratch.root / f"content/events/{slug}.md")
+        assert served.preview(("content/events/never-was.md",)) is None
+    finally:
+        served.pool.close()
+
+
+def test_random_removals_are_previewed_with_the_bytes_the_rebuild_makes(tmp_path):
+    import random
+
+    from test_moves import varied_site
+    site = varied_site(tmp_path / "site", events=30, seed=9)
+    served = Rebuilder(site.root, tmp_path / "served" / "site", dict(render.SERVE_DEFAULTS), "site")
+    rng, previews = random.Random(4), 0
+    try:
+        assert served.run().ok
+        for _ in range(8):
+            path = rng.choice(sorted((site.root / "content" / "events").glob("*/*.md")))
+            text = path.read_text()
+            path.unlink()
+            changed = (path.relative_to(site.root).as_posix(),)
+            shown = served.preview(changed)
+            outcome = served.run(changed)
+            if not outcome.ok:  # another event relates to it: the rebuild says so, and the preview left it alone
+                assert shown is None and "names no event" in outcome.problems[0].message
+                path.write_text(text)
+                assert served.run(changed).ok
+                continue
+            if shown is not None:
+                previews += 1
+                assert served.settled(shown, outcome), (changed, [p for p in outcome.written if p not in shown.pages])
+    finally:
+        served.pool.close()
+    assert previews >= 4  # the others are named by another event, or alone in a tag or outlet
+    site.build(drafts=True, use_cache=False)
+    assert site.snapshot(tmp_path / "served" / "site") == site.snapshot()
