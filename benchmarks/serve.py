@@ -39,12 +39,13 @@ def fetch(url: str) -> str | None:
         return None
 
 
-def wait_for(url: str, text: str, timeout: float, proc: subprocess.Popen) -> float | None:
-    """Seconds until the page at url contains text (polled every 5 ms); None after timeout or if proc ends."""
+def wait_for(url: str, text: str, timeout: float, proc: subprocess.Popen, gone: bool = False) -> float | None:
+    """Seconds until the page at url contains text (with `gone`: until it is served without it, or not
+    at all), polled every 5 ms; None after timeout or if proc ends."""
     start = time.perf_counter()
     while time.perf_counter() - start < timeout and proc.poll() is None:
         body = fetch(url)
-        if body is not None and text in body:
+        if (text not in (body or "")) if gone else (body is not None and text in body):
             return time.perf_counter() - start
         time.sleep(0.005)
     return None
@@ -76,7 +77,8 @@ def wait_rebuilt(log: Path, before: int, timeout: float) -> None:
 
 def latencies(cmd: list[str], site: Path, runs: int, edit: Callable[[int], tuple]) -> list[Sample]:
     """Start serve, then `runs` times: edit one event and time until its page shows the edit. `edit(run)`
-    gives (slug, text), or (slug, text, other pages) to wait for those pages (paths under the site) too.
+    gives (slug, text), or (slug, text, other pages) to wait for those pages (paths under the site) too,
+    or (slug, text, other pages, True) to wait until none of them shows the text (an event removed).
 
     Raises RuntimeError (with the end of serve's output) when serve stops or never answers.
     """
@@ -99,7 +101,7 @@ def latencies(cmd: list[str], site: Path, runs: int, edit: Callable[[int], tuple
             start = time.perf_counter()
             seconds = None
             for page in [f"events/{slug}/", *(others[0] if others else ())]:
-                if wait_for(f"{base}{page}", text, 60, proc) is None:
+                if wait_for(f"{base}{page}", text, 60, proc, gone=len(others) > 1 and others[1]) is None:
                     break
             else:
                 seconds = time.perf_counter() - start
