@@ -10,10 +10,11 @@ summary, status, location or first paragraph) changes each list only where the c
 those lists are taken as served, with the old items' bytes replaced by the new (`spliced`), rather
 than planned and rendered again: at 10,000 events a title edit's 6-15 pages are ready in 0.05-0.08 s
 so, against 0.3-0.45 s planned and rendered. Other edits' pages are planned and rendered (a date
-edit's in 0.3-0.45 s). A new event file (`added_event`) is indexed with the last rebuild's site and
-its pages planned and rendered: its own, its neighbours', those of its year, actors, tags, outlets and
-related events, and every page that counts events (0.6-0.75 s at 10,000 events, against a full
-rebuild of 2.5-3 s). The full rebuild that follows remakes the feeds and exports, checks everything,
+edit's in 0.3-0.45 s). Event files added or removed (a few at once; a rename is both: `filed_events`)
+are indexed with the last rebuild's site, and the pages that show or count them planned and rendered:
+their own, their neighbours', those of their years, actors, tags, outlets and related events, and
+every page that counts events; a removed event's page is taken out (0.6-0.75 s at 10,000 events,
+against a full rebuild of 2.5-3 s). The full rebuild that follows remakes the feeds and exports, checks everything,
 and finds those pages already as they should be (Rebuilder.settled).
 """
 
@@ -91,55 +92,61 @@ def edited_event(last: Last, site_dir: Path, site_label: str, changed) -> tuple 
     return (site, edit, shown) if shown else None
 
 
-def added_event(last: Last, site_dir: Path, site_label: str, changed) -> tuple | None:
-    """(the site with the new event in, its bodies, the paths of the HTML pages that show it or count
-    it) when the one change is a new event file that loads and indexes without errors, names events and
-    actors the site has, and takes no stance; None otherwise (the full rebuild alone handles it)."""
-    if len(changed) != 1 or not changed[0].startswith("content/events/") or not changed[0].endswith(".md"):
-        return None
-    model, problems = content.load_event(site_dir, site_label, site_dir / changed[0])
-    known = last.site.by_slug
-    if (model is None or problems or model.slug in known or model.claims or not all(other in known for other in model.related)
-            or any(event.path == model.path for event in last.site.content.events)):  # a file that was another event
-        return None
-    events = tuple(sorted((*last.site.content.events, model), key=lambda event: event.sort_key))
-    site, problems = index.index(replace(last.site.content, events=events))
-    if any(not problem.warning for problem in problems) or not names_kept(last.site, site):
-        return None
-    body = quick.converted_body(site, model)
-    if body is None:
-        return None
-    one = [model.slug]
-    paths = {f"events/{model.slug}/index.html", *pages.tagging_pages(site, site, one), *pages.casting_pages(site, site, one),
-             *source_pages.citing_pages(site, site, one), *moves.moved_pages(site, site, one),
-             *(f"events/{other}/index.html" for other in site.related[model.slug]),
-             *(("corrections/index.html",) if model.corrections or model.updated else ())}
-    return site, {**last.bodies, model.slug: body}, sorted(path for path in paths if path.endswith(".html"))
+MAX_FILES = 5  # event files added or removed at once that are previewed (a rename is two)
 
 
-def removed_event(last: Last, site_dir: Path, site_label: str, changed) -> tuple | None:
-    """(the site without the event, its bodies, the paths of the HTML pages that showed or counted it,
-    its own page's path) when the one change removed an event's file and no other event, actor or body
-    names the event, and it took no stance; None otherwise (the full rebuild alone handles it)."""
-    if len(changed) != 1 or not changed[0].startswith("content/events/") or (site_dir / changed[0]).exists():
+def filed_events(last: Last, site_dir: Path, site_label: str, changed) -> tuple | None:
+    """(the site after, its bodies, the paths of the HTML pages that show or count the events added or
+    removed, the paths of the pages gone) when every change adds or removes an event file (a few at most;
+    a rename does both), each added one loads without problems and takes no stance, the site indexes
+    without errors, names its tags, outlets and actors as before, and nothing left names an event
+    removed; None otherwise (the full rebuild alone handles it)."""
+    if not 0 < len(changed) <= MAX_FILES or not all(p.startswith("content/events/") and p.endswith(".md") for p in changed):
         return None
-    name = content.label(site_label, changed[0])
-    event = next((event for event in last.site.content.events if event.path == name), None)
-    if (event is None or event.claims or any(event.slug in other.related for other in last.site.events)
-            or any(("event", event.slug) in body.links for body in last.bodies.values())):
+    by_path = {event.path: event for event in last.site.content.events}
+    added, removed = [], []
+    for relative in changed:
+        name = content.label(site_label, relative)
+        if (site_dir / relative).exists():
+            model, problems = content.load_event(site_dir, site_label, site_dir / relative)
+            if name in by_path or model is None or problems or model.claims:  # an edit, or what the rebuild must judge
+                return None
+            added.append(model)
+        elif name in by_path and not by_path[name].claims:
+            removed.append(by_path[name])
+        else:
+            return None
+    gone = {event.slug for event in removed} - {model.slug for model in added}
+    kept = [event for event in last.site.content.events if not any(event is other for other in removed)]
+    slugs = [event.slug for event in kept] + [model.slug for model in added]
+    known = set(slugs)
+    if (len(known) != len(slugs) or any(other not in known for event in kept + added for other in event.related)
+            or any(("event", slug) in body.links for key, body in last.bodies.items() if key not in gone for slug in gone)):
         return None
-    one = [event.slug]
-    paths = {*pages.tagging_pages(last.site, last.site, one), *pages.casting_pages(last.site, last.site, one),
-             *source_pages.citing_pages(last.site, last.site, one), *moves.moved_pages(last.site, last.site, one),
-             *(f"events/{other}/index.html" for other in last.site.related[event.slug]),
-             *(("corrections/index.html",) if event.corrections or event.updated else ())}
-    own = f"events/{event.slug}/index.html"
-    paths.discard(own)
-    site, problems = index.index(replace(last.site.content, events=tuple(e for e in last.site.content.events if e is not event)))
+    site, problems = index.index(replace(last.site.content, events=tuple(sorted(kept + added, key=lambda event: event.sort_key))))
     if any(not problem.warning for problem in problems) or not names_kept(last.site, site):
         return None
-    bodies = {slug: body for slug, body in last.bodies.items() if slug != event.slug}
-    return site, bodies, sorted(path for path in paths if path.endswith(".html")), own
+    bodies = {key: body for key, body in last.bodies.items() if key not in gone}
+    for model in added:
+        bodies[model.slug] = quick.converted_body(site, model)
+        if bodies[model.slug] is None:
+            return None
+    paths = {*showing(last.site, [event.slug for event in removed]), *showing(site, [model.slug for model in added]),
+             *(f"events/{model.slug}/index.html" for model in added)}
+    pages_gone = tuple(sorted(f"events/{slug}/index.html" for slug in gone))
+    return site, bodies, sorted(path for path in paths - set(pages_gone) if path.endswith(".html")), pages_gone
+
+
+def showing(site, slugs: list) -> set:
+    """The pages of `site` that show or count the events named, besides their own: those of their
+    neighbours, years, actors, tags, outlets and related events, and every page that counts events (the
+    quick path's page sets for a date, tag, actor and source edit, taken on the one site)."""
+    if not slugs:
+        return set()
+    return {*pages.tagging_pages(site, site, slugs), *pages.casting_pages(site, site, slugs),
+            *source_pages.citing_pages(site, site, slugs), *moves.moved_pages(site, site, slugs),
+            *(f"events/{other}/index.html" for slug in slugs for other in site.related[slug]),
+            *(("corrections/index.html",) if any(site.by_slug[slug].last_change for slug in slugs) else ())}
 
 
 def names_kept(before, after) -> bool:
@@ -179,31 +186,27 @@ def preview(last: Last | None, env, site_dir: Path, site_label: str, changed, ta
 
 
 def previewed_file(last: Last, env, site_dir: Path, site_label: str, changed, target: Path) -> Preview | None:
-    """The preview of a new event file, or of an event file removed (its page taken out of the served
-    folder); None when it is neither, or the rebuild must judge it."""
-    added = added_event(last, site_dir, site_label, changed)
-    if added is not None:
-        return put_made(target, made_whole(env, *added))
-    removed = removed_event(last, site_dir, site_label, changed)
-    if removed is None:
+    """The preview of event files added or removed (filed_events); None when the rebuild must judge them."""
+    found = filed_events(last, site_dir, site_label, changed)
+    if found is None:
         return None
-    site, bodies, paths, own = removed
-    return put_made(target, made_whole(env, site, bodies, paths), gone=own)
+    site, bodies, paths, gone = found
+    return put_made(target, made_whole(env, site, bodies, paths), gone)
 
 
-def put_made(target: Path, made: dict | None, gone: str | None = None) -> Preview | None:
-    """The pages made put into the served folder (and the page `gone` taken out); None when there are
+def put_made(target: Path, made: dict | None, gone: tuple = ()) -> Preview | None:
+    """The pages made put into the served folder (and the pages `gone` taken out); None when there are
     none, or one cannot be put there."""
     if made is None:
         return None
     try:
         for path, data in made.items():
             put_in_place(target, path, data)
-        if gone is not None:
-            take_out(target, gone)
+        for path in gone:
+            take_out(target, path)
     except OSError:
         return None  # e.g. a page's folder is gone: the rebuild writes it, or says what is wrong
-    return Preview(made, (gone,) if gone is not None else ())
+    return Preview(made, gone)
 
 
 def take_out(root: Path, relative: str) -> None:

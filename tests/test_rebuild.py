@@ -580,3 +580,35 @@ def test_random_removals_are_previewed_with_the_bytes_the_rebuild_makes(tmp_path
     assert previews >= 4  # the others are named by another event, or alone in a tag or outlet
     site.build(drafts=True, use_cache=False)
     assert site.snapshot(tmp_path / "served" / "site") == site.snapshot()
+
+
+def test_a_renamed_event_file_and_new_files_at_once_are_previewed(scratch):
+    fixed_event(scratch, "one", "One", actors=("NATO", "Ukraine"))
+    fixed_event(scratch, "two", "Two", date="2024-10-12", status="confirmed")
+    served = rebuilder(scratch)
+    site = scratch.root.parent / "served" / "site"
+    try:
+        assert served.run().ok
+        (scratch.root / "content/events/one.md").rename(scratch.root / "content/events/uno.md")  # its slug changes with it
+        changed = ("content/events/one.md", "content/events/uno.md")
+        shown = served.preview(changed)
+        assert shown is not None and shown.gone == ("events/one/index.html",)
+        assert {"events/uno/index.html", "events/two/index.html", "actors/ukraine/index.html"} <= shown.pages.keys()
+        assert not (site / "events" / "one").exists() and (site / "events" / "uno" / "index.html").exists()
+        assert served.settled(shown, served.run(changed))
+        fixed_event(scratch, "three", "Three", date="2023-01-01", tags="[war]")
+        fixed_event(scratch, "four", "Four", date="2025-02-02", actors=("Russia",))
+        changed = ("content/events/four.md", "content/events/three.md")
+        shown = served.preview(changed)
+        assert shown is not None and {"events/three/index.html", "events/four/index.html", "years/2023/index.html",
+                                      "years/2025/index.html", "actors/russia/index.html"} <= shown.pages.keys()
+        assert served.settled(shown, served.run(changed))
+        six = [f"content/events/n{n}.md" for n in range(6)]
+        for path in six:
+            scratch.write(path, (scratch.root / "content/events/two.md").read_text().replace("example.org/two", f"example.org/{path}"))
+        assert served.preview(tuple(six)) is None  # more than preview.MAX_FILES: the rebuild alone
+        assert served.run(tuple(six)).ok
+    finally:
+        served.pool.close()
+    scratch.build(drafts=True, use_cache=False)
+    assert scratch.snapshot(site) == scratch.snapshot()
