@@ -14,8 +14,8 @@ edit's in 0.3-0.45 s). Event files added or removed (a few at once; a rename is 
 are indexed with the last rebuild's site, and the pages that show or count them planned and rendered:
 their own, their neighbours', those of their years, actors, tags, outlets and related events, and
 every page that counts events; a removed event's page is taken out (0.6-0.75 s at 10,000 events,
-against a full rebuild of 2.5-3 s). The full rebuild that follows remakes the feeds and exports, checks everything,
-and finds those pages already as they should be (Rebuilder.settled).
+against a full rebuild of 2.5-3 s). The full rebuild that follows remakes the feeds and exports,
+checks everything, and finds those pages already as they should be (Rebuilder.settled).
 """
 
 from __future__ import annotations
@@ -166,9 +166,9 @@ def actor_names(site) -> dict:
 
 def preview(last: Last | None, env, site_dir: Path, site_label: str, changed, target: Path,
             held=None) -> Preview | None:
-    """Make the pages an edit of one event (or a new event) changes and put them into the served folder;
-    None when the quick path would not take the change or a page cannot be made (the rebuild will say
-    why). `held`: the listitems.HeldItems the pages were rendered with; the edited event's are let go of
+    """Make the pages an edit of one event (or event files added or removed) changes and put them into
+    the served folder; None when the quick path would not take the change or a page cannot be made (the
+    rebuild will say why). `held`: the listitems.HeldItems the pages were rendered with; the edited event's are let go of
     (its card may have changed), and a card edit's lists are made from them (spliced)."""
     found = edited_event(last, site_dir, site_label, changed) if last is not None else None
     if found is None:
