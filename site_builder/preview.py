@@ -12,8 +12,8 @@ than planned and rendered again: at 10,000 events a title edit's 6-15 pages are 
 so, against 0.3-0.45 s planned and rendered. Other edits' pages are planned and rendered (a date
 edit's in 0.3-0.45 s). Event files added or removed (a few at once; a rename is both: `filed_events`)
 are indexed with the last rebuild's site, and the pages that show or count them planned and rendered:
-their own, their neighbours', those of their years, actors, tags, outlets and related events, and
-every page that counts events; a removed event's page is taken out (0.6-0.75 s at 10,000 events,
+their own, their neighbours', those of their years, actors, tags, outlets, related events and claims,
+and every page that counts events; a removed event's page is taken out (0.6-0.75 s at 10,000 events,
 against a full rebuild of 2.5-3 s). The full rebuild that follows remakes the feeds and exports,
 checks everything, and finds those pages already as they should be (Rebuilder.settled).
 """
@@ -98,9 +98,9 @@ MAX_FILES = 5  # event files added or removed at once that are previewed (a rena
 def filed_events(last: Last, site_dir: Path, site_label: str, changed) -> tuple | None:
     """(the site after, its bodies, the paths of the HTML pages that show or count the events added or
     removed, the paths of the pages gone) when every change adds or removes an event file (a few at most;
-    a rename does both), each added one loads without problems and takes no stance, the site indexes
-    without errors, names its tags, outlets and actors as before, and nothing left names an event
-    removed; None otherwise (the full rebuild alone handles it)."""
+    a rename does both), each added one loads without problems and names only claims the site has, the
+    site indexes without errors, names its tags, outlets and actors as before, and nothing left names an
+    event removed; None otherwise (the full rebuild alone handles it)."""
     if not 0 < len(changed) <= MAX_FILES or not all(p.startswith("content/events/") and p.endswith(".md") for p in changed):
         return None
     by_path = {event.path: event for event in last.site.content.events}
@@ -109,10 +109,10 @@ def filed_events(last: Last, site_dir: Path, site_label: str, changed) -> tuple 
         name = content.label(site_label, relative)
         if (site_dir / relative).exists():
             model, problems = content.load_event(site_dir, site_label, site_dir / relative)
-            if name in by_path or model is None or problems or model.claims:  # an edit, or what the rebuild must judge
+            if name in by_path or model is None or problems:  # an edit, or what the rebuild must judge
                 return None
             added.append(model)
-        elif name in by_path and not by_path[name].claims:
+        elif name in by_path:
             removed.append(by_path[name])
         else:
             return None
@@ -121,6 +121,7 @@ def filed_events(last: Last, site_dir: Path, site_label: str, changed) -> tuple 
     slugs = [event.slug for event in kept] + [model.slug for model in added]
     known = set(slugs)
     if (len(known) != len(slugs) or any(other not in known for event in kept + added for other in event.related)
+            or content.check_claim_refs(added, last.site.content.claims)
             or any(("event", slug) in body.links for key, body in last.bodies.items() if key not in gone for slug in gone)):
         return None
     site, problems = index.index(replace(last.site.content, events=tuple(sorted(kept + added, key=lambda event: event.sort_key))))
@@ -139,14 +140,23 @@ def filed_events(last: Last, site_dir: Path, site_label: str, changed) -> tuple 
 
 def showing(site, slugs: list) -> set:
     """The pages of `site` that show or count the events named, besides their own: those of their
-    neighbours, years, actors, tags, outlets and related events, and every page that counts events (the
-    quick path's page sets for a date, tag, actor and source edit, taken on the one site)."""
+    neighbours, years, actors, tags, outlets, related events and claims, and every page that counts
+    events (the quick path's page sets for a date, tag, actor and source edit, taken on the one site)."""
     if not slugs:
         return set()
     return {*pages.tagging_pages(site, site, slugs), *pages.casting_pages(site, site, slugs),
             *source_pages.citing_pages(site, site, slugs), *moves.moved_pages(site, site, slugs),
             *(f"events/{other}/index.html" for slug in slugs for other in site.related[slug]),
-            *(("corrections/index.html",) if any(site.by_slug[slug].last_change for slug in slugs) else ())}
+            *(("corrections/index.html",) if any(site.by_slug[slug].last_change for slug in slugs) else ()),
+            *claiming_pages(site, slugs)}
+
+
+def claiming_pages(site, slugs: list) -> set:
+    """The pages that show the stances the events named take: each claim's, the list of claims (their
+    standing and counts), and the page of each actor who took one."""
+    taken = [t for slug in slugs for t in site.stances.get(slug, ())]
+    return {*(f"claims/{t.claim}/index.html" for t in taken), *(f"actors/{t.actor}/index.html" for t in taken if t.actor),
+            *(("claims/index.html",) if taken else ())}
 
 
 def names_kept(before, after) -> bool:

@@ -493,6 +493,9 @@ def test_random_new_events_are_previewed_with_the_bytes_the_rebuild_makes(tmp_pa
                 lines += ["corrections:", f"  - date: {year + 1}-01-02", "    note: Fixed."]
             if rng.random() < 0.2:
                 lines.append("draft: true")
+            if rng.random() < 0.4:  # a stance, by one of its actors or by no one
+                by = next((line[4:] for line in lines if line.startswith("  - ") and line[4:] in ACTORS), "")
+                lines.append(f"claims: [{{claim: troops, stance: {rng.choice(('reported', 'denied'))}{', by: ' + by if by else ''}}}]")
             site.write(path := f"content/events/{year}/new{n}.md", "\n".join(lines + ["---", f"New {n} happened.", ""]))
             shown = served.preview((path,))
             assert shown is not None, n
@@ -612,3 +615,25 @@ def test_a_renamed_event_file_and_new_files_at_once_are_previewed(scratch):
         served.pool.close()
     scratch.build(drafts=True, use_cache=False)
     assert scratch.snapshot(site) == scratch.snapshot()
+
+
+def test_a_new_event_taking_a_stance_is_previewed_with_its_claim_s_pages(scratch):
+    scratch.write("content/claims/troops.md", "---\nstatement: Troops were sent\n---\n")
+    fixed_event(scratch, "one", "One", actors=("NATO", "Ukraine"))
+    served = rebuilder(scratch)
+    try:
+        assert served.run().ok
+        claimed_event(scratch, "new", "New with a stance", date="2024-10-12")
+        shown = served.preview(("content/events/new.md",))
+        assert shown is not None
+        assert {"claims/troops/index.html", "claims/index.html", "corrections/index.html", "actors/nato/index.html",
+                "events/new/index.html"} <= shown.pages.keys()
+        assert served.settled(shown, served.run(("content/events/new.md",)))
+        (scratch.root / "content/events/new.md").unlink()
+        shown = served.preview(("content/events/new.md",))
+        assert shown is not None and "claims/troops/index.html" in shown.pages
+        assert served.settled(shown, served.run(("content/events/new.md",)))
+    finally:
+        served.pool.close()
+    scratch.build(drafts=True, use_cache=False)
+    assert scratch.snapshot(scratch.root.parent / "served" / "site") == scratch.snapshot()
