@@ -29,27 +29,15 @@ def saves(site: Path, last: dict, stop, idle=None) -> Iterator[tuple[str, ...]]:
 
     After OS events only the folders they name are looked at again; what a periodic look finds
     (site.yaml, a save the events missed or have not reported yet) is acted on once it settles.
-    `idle()`, if given, is called after each look that finds nothing changed (one comes every second).
-
-    A periodic look that finds a save under the folders OS events cover leaves it to them (they name it
-    within milliseconds, while the look's wait for the save to settle costs 0.1-0.2 s: a save made as
-    the look came was slower by that); if they never do, the next look acts on it."""
-    deferred: set = set()
+    `idle()`, if given, is called after each look that finds nothing changed (one comes every second)."""
     for told in wakeups(site, stop):
         now, where = restamped(site, last, told) if told else (snapshot(site), {""})
         if now == last:
-            deferred = set()
             if idle is not None:
                 idle()
             continue
-        if told is not None and not told:  # a periodic look while OS events are watched
-            found = set(changes(last, now))
-            if not found & deferred and all(path.split("/")[0] in WATCHED[:3] for path in found):
-                deferred = found
-                continue
         if not told:
             now = settled(site, now, stop)
-        deferred = set()
         changed, last = changes(last, now, where), now
         if changed:
             yield changed

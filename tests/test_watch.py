@@ -139,37 +139,3 @@ def test_looks_that_find_nothing_changed_call_idle(tmp_path):
     stop.set()
     consumer.join(timeout=10)
     assert len(idle) >= 2
-
-
-def test_a_periodic_look_leaves_a_save_under_watched_folders_to_the_os_events_unless_they_never_come(tmp_path, monkeypatch):
-    import threading
-    site = site_with_events(tmp_path)
-    last = watch.snapshot(site)
-    a = site / "content" / "events" / "2024" / "a.md"
-    looks = []
-
-    def wakeups(site, stop):  # OS events are watched (sets), but none names the edit: periodic looks only
-        a.write_text("edited")
-        for _ in range(3):
-            looks.append(1)
-            yield set()
-    monkeypatch.setattr(watch, "wakeups", wakeups)
-    seen = [(len(looks), changed) for changed in watch.saves(site, last, threading.Event())]
-    assert seen == [(2, ("content/events/2024/a.md",))]  # the first look left it to the events; the second acted
-
-    def told(site, stop):  # the events name it right after the look that found it
-        a.write_text("edited again, and longer")
-        looks.append("look")
-        yield set()
-        looks.append("event")
-        yield {str(a)}
-    monkeypatch.setattr(watch, "wakeups", told)
-    looks.clear()
-    seen = [(looks[-1], changed) for changed in watch.saves(site, watch.snapshot(site), threading.Event())]
-    assert seen == [("event", ("content/events/2024/a.md",))]
-
-    def yaml_edit(site, stop):  # site.yaml has no OS events: the look acts at once
-        (site / "site.yaml").write_text("title: Changed\n")
-        yield set()
-    monkeypatch.setattr(watch, "wakeups", yaml_edit)
-    assert list(watch.saves(site, watch.snapshot(site), threading.Event())) == [("site.yaml",)]
