@@ -113,14 +113,24 @@ def edit(site: Path, events: int, round_: int, label: str = "") -> tuple[str, st
     return path.stem, text
 
 
+def marked_title(lines: list[str], mark: str) -> None:
+    """Add `mark` (with its leading space) to the end of an event file's title line, inside its quotes."""
+    at = next(i for i, line in enumerate(lines) if line.startswith("title: "))
+    lines[at] = lines[at][:-1] + mark + '"' if lines[at].endswith('"') else lines[at] + mark
+
+
+def year_page(lines: list[str]) -> str:
+    """The year page (path under the site) of the event whose file's lines these are."""
+    date = next(line for line in lines if line.startswith("date: "))
+    return f"years/{date[6:].strip(chr(34) + chr(39))[:4]}/"
+
+
 def retitle(site: Path, events: int, round_: int) -> str:
     """Change one event's title (a different event each round): its lists, feeds and exports change with it,
     so this is not a text edit; return its slug."""
     path = event_file(site, (round_ * 4243 + 101) % events)
     lines = path.read_text(encoding="utf-8").split("\n")
-    at = next(i for i, line in enumerate(lines) if line.startswith("title: "))
-    mark = f" (retitled {round_})"
-    lines[at] = lines[at][:-1] + mark + '"' if lines[at].endswith('"') else lines[at] + mark
+    marked_title(lines, f" (retitled {round_})")
     path.write_text("\n".join(lines), encoding="utf-8")
     return path.stem
 
@@ -131,8 +141,7 @@ def new_event(site: Path, events: int, round_: int) -> tuple[str, str, list[str]
     source = event_file(site, (round_ * 5303 + 17) % events)
     slug, mark, pages = new_event_names(site, events, round_)
     lines = source.read_text(encoding="utf-8").split("\n")
-    at = next(i for i, line in enumerate(lines) if line.startswith("title: "))
-    lines[at] = lines[at][:-1] + " " + mark + '"' if lines[at].endswith('"') else lines[at] + " " + mark
+    marked_title(lines, " " + mark)
     (source.parent / f"{slug}.md").write_text("\n".join(lines), encoding="utf-8")
     return slug, mark, pages
 
@@ -148,8 +157,7 @@ def removed_event(site: Path, events: int, round_: int) -> tuple[str, str, list[
 def new_event_names(site: Path, events: int, round_: int) -> tuple[str, str, list[str]]:
     """What new_event(round_) gives, worked out again."""
     lines = event_file(site, (round_ * 5303 + 17) % events).read_text(encoding="utf-8").split("\n")
-    date = next(line for line in lines if line.startswith("date: "))
-    return f"added-{round_:03d}", f"(added {round_})", [f"years/{date[6:].strip(chr(34) + chr(39))[:4]}/"]
+    return f"added-{round_:03d}", f"(added {round_})", [year_page(lines)]
 
 
 def remove_new_events(site: Path) -> None:
@@ -162,9 +170,8 @@ def retitled_pages(site: Path, events: int, round_: int) -> tuple[str, str, list
     """retitle() for serve: the slug, the words added to the title, and the event's year page (a page that
     lists it, and must show the new title too)."""
     slug = retitle(site, events, round_)
-    date = next(line for line in event_file(site, int(slug.rsplit("-", 1)[1])).read_text(encoding="utf-8").split("\n")
-                if line.startswith("date: "))
-    return slug, f"(retitled {round_})", [f"years/{date[6:].strip(chr(34) + chr(39))[:4]}/"]
+    lines = event_file(site, int(slug.rsplit("-", 1)[1])).read_text(encoding="utf-8").split("\n")
+    return slug, f"(retitled {round_})", [year_page(lines)]
 
 
 def restatus(site: Path, events: int, round_: int) -> str:

@@ -445,7 +445,7 @@ def test_new_files_the_rebuild_must_judge_are_not_previewed(scratch):
             (scratch.root / path).unlink()
         fixed_event(scratch, "one", "One", date="2024-10-11")
         fixed_event(scratch, "another", "Another")
-        assert served.preview(("content/events/one.md", "content/events/another.md")) is None  # two changes at once
+        assert served.preview(("content/events/one.md", "content/events/another.md")) is None  # an edit and a new file at once
     finally:
         served.pool.close()
 
