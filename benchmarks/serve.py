@@ -78,7 +78,8 @@ def wait_rebuilt(log: Path, before: int, timeout: float) -> None:
 def latencies(cmd: list[str], site: Path, runs: int, edit: Callable[[int], tuple]) -> list[Sample]:
     """Start serve, then `runs` times: edit one event and time until its page shows the edit. `edit(run)`
     gives (slug, text), or (slug, text, other pages) to wait for those pages (paths under the site) too,
-    or (slug, text, other pages, True) to wait until none of them shows the text (an event removed).
+    or (slug, text, other pages, True) to wait until none of them shows the text (an event removed); a
+    page path ending in / instead of the slug is waited for instead of an event's page (an actor's edit).
 
     Raises RuntimeError (with the end of serve's output) when serve stops or never answers.
     """
@@ -100,7 +101,7 @@ def latencies(cmd: list[str], site: Path, runs: int, edit: Callable[[int], tuple
             slug, text, *others = edit(run)
             start = time.perf_counter()
             seconds = None
-            for page in [f"events/{slug}/", *(others[0] if others else ())]:
+            for page in [slug if slug.endswith("/") else f"events/{slug}/", *(others[0] if others else ())]:
                 if wait_for(f"{base}{page}", text, 60, proc, gone=len(others) > 1 and others[1]) is None:
                     break
             else:

@@ -282,6 +282,25 @@ def link_affiliations(actors: dict, names: dict) -> tuple[dict, dict, list[Probl
     return up, {slug: tuple(sorted(v, key=lambda s: actors[s].name.casefold())) for slug, v in down.items()}, problems
 
 
+def with_actor(site: Site, actor: Actor) -> Site | None:
+    """The site with one actor's file model replaced by another of the same slug, name, aliases and kind
+    (every event names the same actors): its affiliations linked again. None when one of them names no
+    actor with a file (a name only events write, or none: the full index judges it)."""
+    actors = {**site.actors, actor.slug: actor}  # in the same order: by name, which is kept
+    names, _ = actor_names(a for a in actors.values() if a.has_file)  # as index() has them before events add more
+    if any(name.casefold() not in names for name in actor.affiliations):
+        return None
+    up = {**site.affiliations, actor.slug: tuple(dict.fromkeys(
+        slug for slug in (names[name.casefold()] for name in actor.affiliations) if slug != actor.slug))}
+    down = defaultdict(list)
+    for slug, joined in up.items():
+        for other in joined:
+            down[other].append(slug)
+    content = replace(site.content, actors=tuple(actor if a.slug == actor.slug else a for a in site.content.actors))
+    return replace(site, content=content, actors=actors, affiliations=up,
+                   members={slug: tuple(sorted(v, key=lambda s: actors[s].name.casefold())) for slug, v in down.items()})
+
+
 def index(content: Content) -> tuple[Site, list[Problem]]:
     """Build the site model from loaded content; return it with any cross-file problems."""
     events = content.events

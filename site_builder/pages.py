@@ -169,7 +169,8 @@ def plan(site, bodies: dict, wanted: set | None = None, firsts: dict | None = No
     recipes += actor_pages(site, cards, bodies, url, want)
     recipes += tag_pages(site, cards, url, want)
     recipes += [r for r in claim_pages.plan(site, cards, bodies, url) if want(r.path)]
-    recipes += source_pages.plan(site, cards, url, want)
+    if wanted is None or any(path.startswith(("sources/", "corrections/")) for path in wanted):  # else skip its walk
+        recipes += source_pages.plan(site, cards, url, want)
     recipes += [ready("404.html", "404.html", {"page_title": "Page not found"})] if want("404.html") else []
     recipes += exports.feeds_and_data(site, cards, bodies, url, want)
     return Plan(common, tuple(recipes))

@@ -154,8 +154,9 @@ def watch_loop(site: Path, last: dict, rebuilder: Rebuilder, status: Status, say
 def shown_what(shown) -> str:
     """What a preview put in place, for the terminal."""
     if shown.gone:
-        count = len(shown.pages)
-        return f"its page is removed, and the {count} page{'s' * (count != 1)} that showed it are"
+        count, emptied = len(shown.pages), len(shown.gone) - 1  # a year, tag or outlet it alone filled
+        removed = f"its page and {emptied} page{'s' * (emptied != 1)} it alone filled are" if emptied else "its page is"
+        return f"{removed} removed, and the {count} page{'s' * (count != 1)} that showed it are"
     others = len(shown.pages) - 1
     return f"its page and {others} page{'s' * (others != 1)} showing it are" if others else "its page is"
 

@@ -93,3 +93,17 @@ def test_the_serve_row_s_new_event_is_listed_on_the_year_page_it_names(tmp_path)
     run.new_event(tmp_path / "ours", 30, 3)
     run.remove_new_events(tmp_path / "ours")
     assert not list((tmp_path / "ours" / "content" / "events").glob("*/added-*.md"))
+
+
+def test_the_serve_row_s_actor_edit_shows_on_the_actor_s_page(tmp_path):
+    """run.actor_edit (the "serve, actor edit" row) adds words to an actor's file that its page shows."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import corpus
+    import run
+
+    from site_builder.build import build
+    corpus.write_site(tmp_path / "ours", 30, 1)
+    page, words = run.actor_edit(tmp_path / "ours", 2)
+    assert page.startswith("actors/") and page != run.actor_edit(tmp_path / "ours", 3)[0]
+    build(tmp_path / "ours", use_cache=False)
+    assert words in (tmp_path / "ours" / "output" / page / "index.html").read_text()

@@ -153,3 +153,20 @@ def test_drafts_do_not_make_actors(scratch):
     assert list(site.actors) == ["nato"]
     site, _ = site_of(scratch, drafts=True)
     assert list(site.actors) == ["ghost", "nato"]
+
+
+def test_with_actor_links_one_actor_s_affiliations_again_as_the_full_index_does(scratch):
+    actor_file(scratch, "wagner", "Wagner Group", "organization", affiliations=["Russia"])
+    actor_file(scratch, "russia", "Russia", "state", aliases=["RF"])
+    actor_file(scratch, "nato", "NATO", "organization")
+    actor_file(scratch, "ukraine", "Ukraine", "state", affiliations=["Nato"])
+    scratch.event("a", actors=["Wagner Group", "Ukraine", "Belarus"])
+    before, _ = site_of(scratch)
+    for affiliations in (["RF", "NATO"], [], ["Wagner Group", "Ukraine", "nato"], ["Russia", "Russia"]):
+        actor_file(scratch, "ukraine", "Ukraine", "state", affiliations=affiliations)
+        after, _ = site_of(scratch)
+        edited = index.with_actor(before, after.actors["ukraine"])
+        assert (edited.affiliations, edited.members, edited.actors) == (after.affiliations, after.members, after.actors)
+        assert edited.content.actors == after.content.actors
+    actor_file(scratch, "ukraine", "Ukraine", "state", affiliations=["Belarus"])  # an actor only an event names
+    assert index.with_actor(before, site_of(scratch)[0].actors["ukraine"]) is None

@@ -1,0 +1,134 @@
+"""preview.py: under serve, an actor's edit and the removal of the last event of a year, tag or outlet are
+put in place before the rebuild, with the very bytes the rebuild makes (the event edits, new and removed
+events are tested with the rebuilds in test_rebuild.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from site_builder import server
+from test_rebuild import fixed_event, rebuilder
+
+
+def actor_file(scratch, slug, name, kind="state", description="", affiliations=(), body="", aliases=()):
+    """Write content/actors/SLUG.md."""
+    lines = ["---", f"name: {name}", f"kind: {kind}"]
+    if description:
+        lines.append(f"description: {description}")
+    if aliases:
+        lines.append(f"aliases: [{', '.join(aliases)}]")
+    if affiliations:
+        lines.append(f"affiliations: [{', '.join(affiliations)}]")
+    scratch.write(f"content/actors/{slug}.md", "\n".join([*lines, "---", body, ""]))
+
+
+@pytest.fixture
+def actors_site(scratch):
+    """Three events and four actors with files; Ukraine is affiliated with nobody yet."""
+    actor_file(scratch, "nato", "NATO", kind="organization", description="The alliance.")
+    actor_file(scratch, "ukraine", "Ukraine", body="Ukraine's text.\n\nMore of it.")
+    actor_file(scratch, "russia", "Russia")
+    actor_file(scratch, "un", "UN", kind="organization")
+    fixed_event(scratch, "one", "One", actors=("NATO", "Ukraine"))
+    fixed_event(scratch, "two", "Two", date="2024-10-12", actors=("Russia",))
+    fixed_event(scratch, "three", "Three", date="2025-05-01", actors=("Ukraine", "Russia"))
+    return scratch
+
+
+def served_path(scratch, relative):
+    return scratch.root.parent / "served" / "site" / relative
+
+
+def test_an_actor_s_text_and_description_edit_is_previewed_on_its_page_alone(actors_site):
+    served = rebuilder(actors_site)
+    try:
+        assert served.run().ok
+        actor_file(actors_site, "ukraine", "Ukraine", description="A state in Europe.", body="Rewritten, with [one](event:one).")
+        shown = served.preview(("content/actors/ukraine.md",))
+        assert shown is not None and list(shown.pages) == ["actors/ukraine/index.html"] and not shown.gone
+        page = served_path(actors_site, "actors/ukraine/index.html").read_text()
+        assert "A state in Europe." in page and "Rewritten, with" in page and "Ukraine's text." not in page
+        assert served.settled(shown, served.run(("content/actors/ukraine.md",)))  # the rebuild's very bytes, no other page
+        actor_file(actors_site, "ukraine", "Ukraine", description="A state in Europe.")  # its text taken out
+        shown = served.preview(("content/actors/ukraine.md",))
+        assert shown is not None and "Rewritten" not in served_path(actors_site, "actors/ukraine/index.html").read_text()
+        assert served.settled(shown, served.run(("content/actors/ukraine.md",)))
+    finally:
+        served.pool.close()
+    actors_site.build(drafts=True, use_cache=False)
+    assert actors_site.snapshot(served_path(actors_site, "")) == actors_site.snapshot()
+
+
+def test_an_actor_joining_and_leaving_an_alliance_is_previewed_on_both_pages(actors_site):
+    served = rebuilder(actors_site)
+    try:
+        assert served.run().ok
+        actor_file(actors_site, "ukraine", "Ukraine", affiliations=("NATO",), body="Ukraine's text.\n\nMore of it.")
+        shown = served.preview(("content/actors/ukraine.md",))
+        assert shown is not None and sorted(shown.pages) == ["actors/nato/index.html", "actors/ukraine/index.html"]
+        assert "Members and affiliates" in served_path(actors_site, "actors/nato/index.html").read_text()
+        assert served.settled(shown, served.run(("content/actors/ukraine.md",)))
+        actor_file(actors_site, "ukraine", "Ukraine", affiliations=("UN",), body="Ukraine's text.\n\nMore of it.")
+        shown = served.preview(("content/actors/ukraine.md",))  # leaves one, joins another
+        assert shown is not None and sorted(shown.pages) == ["actors/nato/index.html", "actors/ukraine/index.html", "actors/un/index.html"]
+        assert "Members and affiliates" not in served_path(actors_site, "actors/nato/index.html").read_text()
+        assert served.settled(shown, served.run(("content/actors/ukraine.md",)))
+    finally:
+        served.pool.close()
+    actors_site.build(drafts=True, use_cache=False)
+    assert actors_site.snapshot(served_path(actors_site, "")) == actors_site.snapshot()
+
+
+def test_actor_edits_the_rebuild_must_make_or_judge_are_not_previewed(actors_site):
+    served = rebuilder(actors_site)
+    before = served_path(actors_site, "actors/ukraine/index.html")
+    try:
+        assert served.run().ok
+        shown_before = before.read_bytes()
+        edits = [{"name": "Ukraine (state)"},  # renamed: every page listing its events shows the name
+                 {"aliases": ("UA",)},  # an alias may take over names events write
+                 {"kind": "person"},  # its events' pages say what kind of thing it is
+                 {"affiliations": ("Nobody",)},  # names no actor with a file: the full index judges it
+                 {"body": "See [it](event:nowhere)."}]
+        for fields in edits:
+            actor_file(actors_site, "ukraine", **{"name": "Ukraine", **fields})
+            assert served.preview(("content/actors/ukraine.md",)) is None, fields
+            assert before.read_bytes() == shown_before
+        actor_file(actors_site, "belarus", "Belarus")  # a new actor file
+        assert served.preview(("content/actors/belarus.md",)) is None
+        assert served.preview(("content/actors/ukraine.md", "content/actors/nato.md")) is None  # two at once
+        actors_site.write("content/actors/ukraine.md", "---\nname: [broken\n---\n")
+        assert served.preview(("content/actors/ukraine.md",)) is None
+        (actors_site.root / "content/actors/ukraine.md").unlink()
+        assert served.preview(("content/actors/ukraine.md",)) is None  # removed: its events' actor has no file now
+    finally:
+        served.pool.close()
+
+
+def test_the_last_event_of_a_year_tag_and_outlet_is_removed_with_their_pages(scratch):
+    fixed_event(scratch, "one", "One", actors=("NATO", "Ukraine"))
+    fixed_event(scratch, "two", "Two", date="2024-10-12")
+    scratch.write("content/events/alone.md", (scratch.root / "content/events/two.md").read_text()
+                  .replace("title: Two", "title: Alone").replace("2024-10-12", "2021-03-04").replace("[war]", "[only-here]")
+                  .replace("publisher: Example", "publisher: Lone Outlet"))
+    served = rebuilder(scratch)
+    try:
+        assert served.run().ok
+        for path in ("years/2021/index.html", "tags/only-here/index.html", "sources/lone-outlet/index.html"):
+            assert served_path(scratch, path).exists()
+        (scratch.root / "content/events/alone.md").unlink()
+        shown = served.preview(("content/events/alone.md",))
+        assert shown is not None
+        assert shown.gone == ("events/alone/index.html", "sources/lone-outlet/index.html", "tags/only-here/index.html",
+                              "years/2021/index.html")
+        for path in shown.gone:
+            assert not served_path(scratch, path).exists(), path
+        assert {"index.html", "years/2024/index.html", "tags/index.html", "sources/index.html"} <= shown.pages.keys()
+        assert "2021" not in served_path(scratch, "years/2024/index.html").read_text()  # the years' navigation
+        assert server.shown_what(shown) == ("its page and 3 pages it alone filled are removed, "
+                                            f"and the {len(shown.pages)} pages that showed it are")
+        assert served.settled(shown, served.run(("content/events/alone.md",)))
+    finally:
+        served.pool.close()
+    scratch.build(drafts=True, use_cache=False)
+    assert scratch.snapshot(served_path(scratch, "")) == scratch.snapshot()
