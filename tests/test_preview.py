@@ -132,3 +132,40 @@ def test_the_last_event_of_a_year_tag_and_outlet_is_removed_with_their_pages(scr
         served.pool.close()
     scratch.build(drafts=True, use_cache=False)
     assert scratch.snapshot(served_path(scratch, "")) == scratch.snapshot()
+
+
+def test_random_actor_edits_are_previewed_with_the_bytes_the_rebuild_makes(tmp_path):
+    """Descriptions, texts (with links to events and actors) and affiliations (names, casings, the actor
+    itself, an actor only events name) edited at random on a varied site: each preview is settled."""
+    import random
+
+    from site_builder import render
+    from site_builder.rebuild import Rebuilder
+    from test_moves import ACTORS, varied_site
+    site = varied_site(tmp_path / "site", events=30, seed=5)
+    served = Rebuilder(site.root, tmp_path / "served" / "site", dict(render.SERVE_DEFAULTS), "site")
+    rng, previews = random.Random(8), 0
+    try:
+        assert served.run().ok
+        for n in range(10):
+            number = rng.randrange(len(ACTORS))
+            lines = ["---", f"name: {ACTORS[number]}", "kind: state"]
+            if rng.random() < 0.6:
+                lines.append(f"description: Described {n} <&>.")
+            affiliations = rng.sample([*ACTORS, "nato", "Nobody Filed"], rng.randint(0, 3))
+            if affiliations:
+                lines.append(f"affiliations: [{', '.join(affiliations)}]")
+            body = rng.choice(("", f"Text {n}.", f"Text {n}, see [an event](event:e{rng.randrange(30)}) and [an actor](actor:a{rng.randrange(6)})."))
+            site.write(path := f"content/actors/a{number}.md", "\n".join([*lines, "---", body, ""]))
+            shown = served.preview((path,))
+            assert (shown is None) == ("Nobody Filed" in affiliations), (n, affiliations)
+            outcome = served.run((path,))
+            assert outcome.ok, outcome.problems
+            if shown is not None:
+                previews += 1
+                assert served.settled(shown, outcome), (n, [p for p in outcome.written if p not in shown.pages])
+    finally:
+        served.pool.close()
+    assert previews >= 5
+    site.build(drafts=True, use_cache=False)
+    assert site.snapshot(tmp_path / "served" / "site") == site.snapshot()
