@@ -154,8 +154,8 @@ def watch_loop(site: Path, last: dict, rebuilder: Rebuilder, status: Status, say
 def shown_what(shown) -> str:
     """What a preview put in place, for the terminal."""
     if shown.gone:
-        count, emptied = len(shown.pages), len(shown.gone) - 1  # a year, tag or outlet it alone filled
-        removed = f"its page and {emptied} page{'s' * (emptied != 1)} it alone filled are" if emptied else "its page is"
+        count, gone = len(shown.pages), len(shown.gone)  # more than its page: a year, tag or outlet it alone filled
+        removed = f"{gone} pages are" if gone > 1 else "its page is"
         return f"{removed} removed, and the {count} page{'s' * (count != 1)} that showed it are"
     others = len(shown.pages) - 1
     return f"its page and {others} page{'s' * (others != 1)} showing it are" if others else "its page is"

@@ -125,8 +125,7 @@ def test_the_last_event_of_a_year_tag_and_outlet_is_removed_with_their_pages(scr
             assert not served_path(scratch, path).exists(), path
         assert {"index.html", "years/2024/index.html", "tags/index.html", "sources/index.html"} <= shown.pages.keys()
         assert "2021" not in served_path(scratch, "years/2024/index.html").read_text()  # the years' navigation
-        assert server.shown_what(shown) == ("its page and 3 pages it alone filled are removed, "
-                                            f"and the {len(shown.pages)} pages that showed it are")
+        assert server.shown_what(shown) == f"4 pages are removed, and the {len(shown.pages)} pages that showed it are"
         assert served.settled(shown, served.run(("content/events/alone.md",)))
     finally:
         served.pool.close()
