@@ -34,10 +34,10 @@ ITEM_COSTS = {make_actor_timeline: 0.03, make_events_json: 0.1, make_timelinejs:
 HELPER_SHARE = 0.5  # at most this share of the weighed pages goes to the helper
 # A cold build's helper takes more: while it renders, this process also fingerprints every page (for the
 # next build) and publishes every file; once its pages are made, the helper saves the memo (0.5-0.6 s at
-# 10,000 events) while this process makes its last. At 0.58 the helper is done 0.1-0.25 s before this
-# process (0.56 left this process last by 0.35 s once the helper made each list item only once; 0.60-0.63
-# left the helper last at times).
-COLD_HELPER_SHARE = 0.58
+# 10,000 events) while this process makes its last. At 0.56 the two finish within about 0.1-0.35 s of each
+# other (0.52 left the helper idle for 0.5 s; 0.58 balanced them a little better at 10,000 events, but at
+# 100,000 took 5 s longer and its largest process 100 MB more).
+COLD_HELPER_SHARE = 0.56
 REPORT = ".site-builder-report"  # in a helper's staging folder: the pages it made (no page has this path)
 
 

@@ -283,9 +283,9 @@ def link_affiliations(actors: dict, names: dict) -> tuple[dict, dict, list[Probl
 
 
 def with_actor(site: Site, actor: Actor) -> Site | None:
-    """The site with one actor's file model replaced by another of the same slug, name, aliases and kind
-    (every event names the same actors): its affiliations linked again. None when one of them names no
-    actor with a file (a name only events write, or none: the full index judges it)."""
+    """The site with one actor's model replaced by a file's (a new one, or another of the same file) that
+    every event names as before (filed.renames_no_one): its affiliations linked again. None when one
+    of them names no actor with a file (a name only events write, or none: the full index judges it)."""
     actors = {**site.actors, actor.slug: actor}  # in the same order: by name, which is kept
     names, _ = actor_names(a for a in actors.values() if a.has_file)  # as index() has them before events add more
     if any(name.casefold() not in names for name in actor.affiliations):
@@ -296,7 +296,8 @@ def with_actor(site: Site, actor: Actor) -> Site | None:
     for slug, joined in up.items():
         for other in joined:
             down[other].append(slug)
-    content = replace(site.content, actors=tuple(actor if a.slug == actor.slug else a for a in site.content.actors))
+    files = [a for a in site.content.actors if a.slug != actor.slug]
+    content = replace(site.content, actors=tuple(sorted([*files, actor], key=lambda a: a.path)))  # as loaded: by path
     return replace(site, content=content, actors=actors, affiliations=up,
                    members={slug: tuple(sorted(v, key=lambda s: actors[s].name.casefold())) for slug, v in down.items()})
 

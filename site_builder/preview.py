@@ -10,13 +10,14 @@ summary, status, location or first paragraph) changes each list only where the c
 those lists are taken as served, with the old items' bytes replaced by the new (`spliced`), rather
 than planned and rendered again: at 10,000 events a title edit's 6-15 pages are ready in 0.05-0.08 s
 so, against 0.3-0.45 s planned and rendered. Other edits' pages are planned and rendered (a date
-edit's in 0.3-0.45 s). Event files added or removed (a few at once; a rename is both: `filed_events`)
+edit's in 0.3-0.45 s). Event files added or removed (a few at once; a rename is both: filed.py)
 are indexed with the last rebuild's site, and the pages that show or count them planned and rendered:
 their own, their neighbours', those of their years, actors, tags, outlets, related events and claims,
 and every page that counts events; a removed event's page is taken out, and so is the page of a year,
 tag or outlet it alone filled (0.6-0.75 s at 10,000 events, against a full rebuild of 2.5-3 s). An
-actor's file edited without renaming it (its description, text or affiliations: `edited_actor`) has
-its own page made again, and the pages of the actors it joins or leaves. The full rebuild that follows
+actor's file edited or added without renaming anyone (filed.edited_actor) has its own page made
+again, the pages of the actors it joins or leaves, and when its kind changed, the actors' list and its
+events' pages. The full rebuild that follows
 remakes the feeds and exports, checks everything, and finds those pages already as they should be
 (Rebuilder.settled).
 """
@@ -26,13 +27,13 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
 import markupsafe
 
-from site_builder import content, index, moves, pages, quick, render, source_pages
+from site_builder import content, filed, index, pages, quick, render
 from site_builder.memo import head_digest
 
 ITEM_TEMPLATES = ("_macros.html", "_notes.html")  # where the default theme defines its list items
@@ -95,88 +96,6 @@ def edited_event(last: Last, site_dir: Path, site_label: str, changed) -> tuple 
     return (site, edit, shown) if shown else None
 
 
-MAX_FILES = 5  # event files added or removed at once that are previewed (a rename is two)
-
-
-def filed_events(last: Last, site_dir: Path, site_label: str, changed) -> tuple | None:
-    """(the site after, its bodies, the paths of the HTML pages that show or count the events added or
-    removed, the paths of the pages gone) when every change adds or removes an event file (a few at most;
-    a rename does both), each added one loads without problems and names only claims the site has, the
-    site indexes without errors, names its tags, outlets and actors as before, and nothing left names an
-    event removed; None otherwise (the full rebuild alone handles it)."""
-    if not 0 < len(changed) <= MAX_FILES or not all(p.startswith("content/events/") and p.endswith(".md") for p in changed):
-        return None
-    by_path = {event.path: event for event in last.site.content.events}
-    added, removed = [], []
-    for relative in changed:
-        name = content.label(site_label, relative)
-        if (site_dir / relative).exists():
-            model, problems = content.load_event(site_dir, site_label, site_dir / relative)
-            if name in by_path or model is None or problems:  # an edit, or what the rebuild must judge
-                return None
-            added.append(model)
-        elif name in by_path:
-            removed.append(by_path[name])
-        else:
-            return None
-    gone = {event.slug for event in removed} - {model.slug for model in added}
-    kept = [event for event in last.site.content.events if not any(event is other for other in removed)]
-    slugs = [event.slug for event in kept] + [model.slug for model in added]
-    known = set(slugs)
-    if (len(known) != len(slugs) or any(other not in known for event in kept + added for other in event.related)
-            or content.check_claim_refs(added, last.site.content.claims)
-            or any(("event", slug) in body.links for key, body in last.bodies.items() if key not in gone for slug in gone)):
-        return None
-    site, problems = index.index(replace(last.site.content, events=tuple(sorted(kept + added, key=lambda event: event.sort_key))))
-    if any(not problem.warning for problem in problems) or not names_kept(last.site, site):
-        return None
-    bodies = {key: body for key, body in last.bodies.items() if key not in gone}
-    for model in added:
-        bodies[model.slug] = quick.converted_body(site, model)
-        if bodies[model.slug] is None:
-            return None
-    paths = {*showing(last.site, [event.slug for event in removed]), *showing(site, [model.slug for model in added]),
-             *(f"events/{model.slug}/index.html" for model in added)}
-    pages_gone = tuple(sorted(f"events/{slug}/index.html" for slug in gone))
-    return site, bodies, sorted(path for path in paths - set(pages_gone) if path.endswith(".html")), pages_gone
-
-
-def showing(site, slugs: list) -> set:
-    """The pages of `site` that show or count the events named, besides their own: those of their
-    neighbours, years, actors, tags, outlets, related events and claims, and every page that counts
-    events (the quick path's page sets for a date, tag, actor and source edit, taken on the one site)."""
-    if not slugs:
-        return set()
-    return {*pages.tagging_pages(site, site, slugs), *pages.casting_pages(site, site, slugs),
-            *source_pages.citing_pages(site, site, slugs), *moves.moved_pages(site, site, slugs),
-            *(f"events/{other}/index.html" for slug in slugs for other in site.related[slug]),
-            *(("corrections/index.html",) if any(site.by_slug[slug].last_change for slug in slugs) else ()),
-            *claiming_pages(site, slugs)}
-
-
-def claiming_pages(site, slugs: list) -> set:
-    """The pages that show the stances the events named take: each claim's, the list of claims (their
-    standing and counts), and the page of each actor who took one."""
-    taken = [t for slug in slugs for t in site.stances.get(slug, ())]
-    return {*(f"claims/{t.claim}/index.html" for t in taken), *(f"actors/{t.actor}/index.html" for t in taken if t.actor),
-            *(("claims/index.html",) if taken else ())}
-
-
-def names_kept(before, after) -> bool:
-    """Whether every tag, outlet and actor both sites have is named alike: the first event in the
-    chronology to write one (a tag, an outlet, an actor without a file) names it on every page."""
-    for names in (moves.tag_names, source_pages.outlet_names, actor_names):
-        old, new = names(before), names(after)
-        if any(old[key] != new[key] for key in old.keys() & new.keys()):
-            return False
-    return True
-
-
-def actor_names(site) -> dict:
-    """slug -> name of every actor."""
-    return {slug: actor.name for slug, actor in site.actors.items()}
-
-
 def preview(last: Last | None, env, site_dir: Path, site_label: str, changed, target: Path,
             held=None) -> Preview | None:
     """Make the pages an edit of one event (or event files added or removed) changes and put them into
@@ -199,40 +118,14 @@ def preview(last: Last | None, env, site_dir: Path, site_label: str, changed, ta
 
 
 def previewed_file(last: Last, env, site_dir: Path, site_label: str, changed, target: Path) -> Preview | None:
-    """The preview of an actor's edit (edited_actor), or of event files added or removed (filed_events);
-    None when the rebuild must judge them."""
-    found = edited_actor(last, site_dir, site_label, changed) or filed_events(last, site_dir, site_label, changed)
+    """The preview of an actor's edit, or of event files added or removed (filed.py); None when the
+    rebuild must judge them."""
+    found = filed.edited_actor(last, site_dir, site_label, changed) or filed.filed_events(last, site_dir, site_label, changed)
     if found is None:
         return None
     site, bodies, paths, gone = found
     made = made_or_gone(env, site, bodies, paths)
     return put_made(target, made[0], (*gone, *made[1])) if made is not None else None
-
-
-def edited_actor(last: Last, site_dir: Path, site_label: str, changed) -> tuple | None:
-    """As filed_events gives, when the one change is an edit of an actor's file that keeps its name,
-    aliases and kind (which the pages of its events show): its description, text or affiliations, shown
-    on its own page and on the pages of the actors it joins or leaves. None otherwise, or when its text
-    links to nothing or an affiliation names no actor with a file."""
-    if len(changed) != 1 or not changed[0].startswith("content/actors/") or not changed[0].endswith(".md"):
-        return None
-    if not (site_dir / changed[0]).exists():
-        return None
-    model, problems = content.load_actor(site_dir, site_label, site_dir / changed[0])
-    old = last.site.actors.get(model.slug) if model is not None and not problems else None
-    if old is None or old.path != model.path or (old.name, old.aliases, old.kind) != (model.name, model.aliases, model.kind):
-        return None
-    site = index.with_actor(last.site, model)
-    if site is None:
-        return None
-    bodies = {key: body for key, body in last.bodies.items() if key != f"actor:{model.slug}"}
-    if model.body.strip():
-        bodies[f"actor:{model.slug}"] = quick.converted_body(site, model)
-        if bodies[f"actor:{model.slug}"] is None:
-            return None
-    joined = {slug for slug in site.actors if (site.affiliations.get(slug), site.members.get(slug))
-              != (last.site.affiliations.get(slug), last.site.members.get(slug))}
-    return site, bodies, sorted(f"actors/{slug}/index.html" for slug in {model.slug, *joined}), ()
 
 
 def put_made(target: Path, made: dict | None, gone: tuple = ()) -> Preview | None:

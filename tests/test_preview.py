@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from site_builder import server
+from site_builder import filed, server
 from test_rebuild import fixed_event, rebuilder
 
 
@@ -87,14 +87,13 @@ def test_actor_edits_the_rebuild_must_make_or_judge_are_not_previewed(actors_sit
         shown_before = before.read_bytes()
         edits = [{"name": "Ukraine (state)"},  # renamed: every page listing its events shows the name
                  {"aliases": ("UA",)},  # an alias may take over names events write
-                 {"kind": "person"},  # its events' pages say what kind of thing it is
                  {"affiliations": ("Nobody",)},  # names no actor with a file: the full index judges it
                  {"body": "See [it](event:nowhere)."}]
         for fields in edits:
             actor_file(actors_site, "ukraine", **{"name": "Ukraine", **fields})
             assert served.preview(("content/actors/ukraine.md",)) is None, fields
             assert before.read_bytes() == shown_before
-        actor_file(actors_site, "belarus", "Belarus")  # a new actor file
+        actor_file(actors_site, "belarus", "Belarus")  # a new actor file, for an actor no event names
         assert served.preview(("content/actors/belarus.md",)) is None
         assert served.preview(("content/actors/ukraine.md", "content/actors/nato.md")) is None  # two at once
         actors_site.write("content/actors/ukraine.md", "---\nname: [broken\n---\n")
@@ -103,6 +102,61 @@ def test_actor_edits_the_rebuild_must_make_or_judge_are_not_previewed(actors_sit
         assert served.preview(("content/actors/ukraine.md",)) is None  # removed: its events' actor has no file now
     finally:
         served.pool.close()
+
+
+def test_an_actor_s_kind_edit_is_previewed_on_the_actors_list_and_its_events_pages(actors_site, monkeypatch):
+    served = rebuilder(actors_site)
+    try:
+        assert served.run().ok
+        actor_file(actors_site, "ukraine", "Ukraine", kind="person", body="Ukraine's text.\n\nMore of it.")
+        shown = served.preview(("content/actors/ukraine.md",))  # a state was a Country in the JSON-LD, now a Person
+        assert shown is not None and sorted(shown.pages) == ["actors/index.html", "actors/ukraine/index.html",
+                                                             "events/one/index.html", "events/three/index.html"]
+        assert '"@type": "Person", "name": "Ukraine"' in served_path(actors_site, "events/one/index.html").read_text()
+        assert served.settled(shown, served.run(("content/actors/ukraine.md",)))
+        actor_file(actors_site, "nato", "NATO", kind="group", description="The alliance.")  # an Organization either way
+        shown = served.preview(("content/actors/nato.md",))
+        assert shown is not None and sorted(shown.pages) == ["actors/index.html", "actors/nato/index.html"]
+        assert served.settled(shown, served.run(("content/actors/nato.md",)))
+        monkeypatch.setattr(filed, "MAX_PAGES", 3)  # an actor in more events than that is left to the rebuild
+        actor_file(actors_site, "ukraine", "Ukraine", kind="state", body="Ukraine's text.\n\nMore of it.")
+        assert served.preview(("content/actors/ukraine.md",)) is None
+        assert served.run(("content/actors/ukraine.md",)).ok
+    finally:
+        served.pool.close()
+    actors_site.build(drafts=True, use_cache=False)
+    assert actors_site.snapshot(served_path(actors_site, "")) == actors_site.snapshot()
+
+
+def test_a_first_file_for_an_actor_only_events_named_is_previewed(actors_site):
+    fixed_event(actors_site, "four", "Four", date="2024-10-13", actors=("Belarus", "Russia"))
+    fixed_event(actors_site, "five", "Five", date="2025-06-01", actors=("BELARUS",))
+    fixed_event(actors_site, "six", "Six", date="2025-06-02", actors=("Minsk", "Lukashenko"))
+    fixed_event(actors_site, "seven", "Seven", date="2025-06-03", actors=("Lukashenko!",))  # the same slug, written otherwise
+    served = rebuilder(actors_site)
+    try:
+        assert served.run().ok
+        rejected = [{"name": "Republic of Belarus", "aliases": ("Belarus",)},  # renamed
+                    {"name": "Belarus", "aliases": ("Minsk",)},  # takes over a name events write for another actor
+                    {"name": "Belarus", "aliases": ("Example",)},  # an outlet's name: its page would link here
+                    {"name": "Belarus", "aliases": ("Ukraine",)}]  # another file's name: an error
+        for fields in rejected:
+            actor_file(actors_site, "belarus", **fields)
+            assert served.preview(("content/actors/belarus.md",)) is None, fields
+        actor_file(actors_site, "lukashenko", "Lukashenko", kind="person")  # events also wrote "Lukashenko!" for it
+        assert served.preview(("content/actors/lukashenko.md",)) is None
+        (actors_site.root / "content/actors/lukashenko.md").unlink()
+        actor_file(actors_site, "belarus", "Belarus", kind="state", aliases=("BY",), description="A state.", affiliations=("Russia",))
+        shown = served.preview(("content/actors/belarus.md",))
+        assert shown is not None
+        assert {"actors/belarus/index.html", "actors/russia/index.html", "actors/index.html", "events/four/index.html",
+                "events/five/index.html"} == shown.pages.keys()
+        assert "A state." in served_path(actors_site, "actors/belarus/index.html").read_text()
+        assert served.settled(shown, served.run(("content/actors/belarus.md",)))
+    finally:
+        served.pool.close()
+    actors_site.build(drafts=True, use_cache=False)
+    assert actors_site.snapshot(served_path(actors_site, "")) == actors_site.snapshot()
 
 
 def test_the_last_event_of_a_year_tag_and_outlet_is_removed_with_their_pages(scratch):
@@ -134,8 +188,8 @@ def test_the_last_event_of_a_year_tag_and_outlet_is_removed_with_their_pages(scr
 
 
 def test_random_actor_edits_are_previewed_with_the_bytes_the_rebuild_makes(tmp_path):
-    """Descriptions, texts (with links to events and actors) and affiliations (names, casings, the actor
-    itself, an actor only events name) edited at random on a varied site: each preview is settled."""
+    """Kinds, descriptions, texts (with links to events and actors) and affiliations (names, casings, the
+    actor itself, an actor only events name) edited at random on a varied site: each preview is settled."""
     import random
 
     from site_builder import render
@@ -148,7 +202,7 @@ def test_random_actor_edits_are_previewed_with_the_bytes_the_rebuild_makes(tmp_p
         assert served.run().ok
         for n in range(10):
             number = rng.randrange(len(ACTORS))
-            lines = ["---", f"name: {ACTORS[number]}", "kind: state"]
+            lines = ["---", f"name: {ACTORS[number]}", f"kind: {rng.choice(('state', 'state', 'person', 'group', 'organization'))}"]
             if rng.random() < 0.6:
                 lines.append(f"description: Described {n} <&>.")
             affiliations = rng.sample([*ACTORS, "nato", "Nobody Filed"], rng.randint(0, 3))
