@@ -11,7 +11,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def test_smoke_mode_builds_identical_outputs_and_prints_the_table(tmp_path):
     done = subprocess.run(
-        [sys.executable, str(REPO / "benchmarks" / "run.py"), "--smoke", "--events", "200", "--work", str(tmp_path)],
+        [sys.executable, str(REPO / "benchmarks" / "run.py"), "--smoke", "--work", str(tmp_path)],  # 1,000 events
         capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "byte-identical to a cold build: **PASS**" in done.stdout
@@ -19,7 +19,8 @@ def test_smoke_mode_builds_identical_outputs_and_prints_the_table(tmp_path):
                 "| ours warm, date edit |", "| ours warm, source edit |", "| ours no change |"):
         assert row in done.stdout
     assert "hugo" not in done.stdout  # smoke mode measures site_builder only
-    assert not list(Path(REPO / "benchmarks").glob("results-200*.md"))  # and writes no results file
+    assert "1000 events" in done.stdout or "1,000 events" in done.stdout
+    assert not list(Path(REPO / "benchmarks").glob("results-1000*.md"))  # and writes no results file
 
 
 def test_smoke_mode_fails_when_the_build_fails(tmp_path):
