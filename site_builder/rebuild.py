@@ -42,6 +42,11 @@ class Outcome:
     rendered: int = 0  # pages rendered (the rest were unchanged)
     events: int = 0
     seconds: float = 0.0
+    stopped: bool = False  # by a newer save, before anything was published (`run`'s stop_if)
+
+
+class Stopped(Exception):
+    """A rebuild given up for a newer save."""
 
 
 class Rebuilder:
@@ -61,6 +66,7 @@ class Rebuilder:
         self.last: preview.Last | None = None  # what the last run made the site from, if it succeeded
         # The list items rendering made, used again while the card each was made from is unchanged.
         self.items = listitems.HeldItems()
+        self.survey = None  # the walk of the spare tree a stopped run asked for: the next run uses it
 
     def preview(self, changed) -> preview.Preview | None:
         """Put the pages an edit of one event changes in place at once, when the quick path would take it
@@ -77,14 +83,23 @@ class Rebuilder:
                 and not any(path in entries for path in shown.gone)
                 and all(path in shown.pages or path in shown.gone or not path.endswith(".html") for path in outcome.written))
 
-    def run(self, changed=()) -> Outcome:
+    def run(self, changed=(), stop_if=None) -> Outcome:
         """Rebuild (drafts shown); on errors leave the served site as it was. The memory is settled
-        later (`settle`): once the browsers have the new pages, or as the next run starts."""
+        later (`settle`): once the browsers have the new pages, or as the next run starts. `stop_if()`
+        is asked between the stages and before publishing: when true (a newer save came), the run stops
+        there and publishes nothing (its Outcome is `stopped`), and the next run must be given its
+        `changed` too."""
         fresh_env = self.env is None or any(p.startswith("templates/") for p in changed)
         self.settle()
+        last, loaded = self.last, self.loaded
         with build.collector_paused():
             try:
-                return self.rebuild(changed, fresh_env)
+                return self.rebuild(changed, fresh_env, stop_if)
+            except Stopped as stop:
+                # Nothing was published: what the last run made is still served. Once every file was
+                # read, the memo holds them, and the files changed since are in the next run's `changed`.
+                self.last, self.loaded = last, loaded if stop.args[0] is None else True
+                return Outcome(False, (), stopped=True)
             finally:
                 self.unsettled = fresh_env
 
@@ -95,11 +110,15 @@ class Rebuilder:
             everything, self.unsettled = self.unsettled, None
             settle_memory(everything)
 
-    def rebuild(self, changed, fresh_env: bool) -> Outcome:
+    def rebuild(self, changed, fresh_env: bool, stop_if=None) -> Outcome:
         """run(), with the collector paused."""
         start = time.perf_counter()
         # The walk of the spare tree (0.3 s at 10,000 events) is the pool worker's, while this process loads.
-        surveyed = self.pool.submit(spare.survey, str(self.tree.spare) + os.sep) if self.tree.spare.is_dir() else None
+        surveyed, self.survey = self.survey, None
+        if surveyed is None and self.tree.spare.is_dir():
+            surveyed = self.pool.submit(spare.survey, str(self.tree.spare) + os.sep)
+        checked = self.stopping(stop_if, surveyed)
+        checked(None)
         if fresh_env:
             self.items.clear()
             self.env = render.environment(self.site, self.serve_values, items=listitems.KeptItems(self.items, sink=self.items.keep))
@@ -107,18 +126,19 @@ class Rebuilder:
         cards: dict = {}
         readers: dict = {}
         render_pages = stream.changed_pages(self.memo, salt, self.tree.vouched(), self.digests, readers=readers,
-                                            cards=cards)
+                                            cards=cards, check=lambda: checked("fingerprints"))
         self.memo.trust = self.unchanged_since_last_run(changed) if self.loaded else None
         self.loaded = False
         self.last = None
         try:
             files, site, warnings, bodies = build.render_site(self.site, drafts=True, site_label=self.site_label,
                                                               env=self.env, memo=self.memo, render_pages=render_pages,
-                                                              pool=self.pool)
+                                                              pool=self.pool, watch=build.Stopwatch(checked))
         except ContentError as error:
             return Outcome(False, error.problems, seconds=time.perf_counter() - start)
         finally:
             self.memo.trust = None
+        checked("publish")
         self.loaded = True
         self.items.refresh(cards)  # the pages are rendered as they are published, next
         # The first run comes before the server's threads start: a forked helper makes half of its pages,
@@ -133,6 +153,15 @@ class Rebuilder:
                 helper.close()
         self.last = preview.Last(site, bodies, readers, warnings, snapshot.readers_by_slug(bodies, readers))
         return Outcome(True, warnings, written, build.rendered_pages(files), len(site.events), time.perf_counter() - start)
+
+    def stopping(self, stop_if, surveyed):
+        """check(stage, seconds=0): raise Stopped(stage) when stop_if() says a newer save came, leaving the
+        walk of the spare tree under way (`surveyed`) to the next run (nothing will have been published)."""
+        def check(stage, seconds=0.0):
+            if stop_if is not None and stop_if():
+                self.survey = surveyed
+                raise Stopped(stage)
+        return check
 
     def unchanged_since_last_run(self, changed):
         """Which memo file names the watcher vouches for: every file read after the snapshot that

@@ -13,6 +13,7 @@ import errno
 import html
 import ipaddress
 import mimetypes
+import queue
 import re
 import signal
 import socket
@@ -132,23 +133,62 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
+IDLE = ()  # queued by the looker after a look that found nothing changed
+
+
 def watch_loop(site: Path, last: dict, rebuilder: Rebuilder, status: Status, say, loop: IOLoop) -> None:
-    """Look at the site's files whenever they may have changed; after each change rebuild, report,
-    and reload the browsers."""
-    for changed in watch.saves(site, last, status.stop, idle=rebuilder.settle):
+    """Look at the site's files whenever they may have changed (in a thread of its own, `look`); after
+    each change preview, rebuild, report, and reload the browsers. A rebuild stops when a newer save
+    comes (Rebuilder.run's stop_if), so that save's preview is not held back by it (2-3 s at 10,000
+    events, when an editor saves every second as the writer types); the next rebuild takes both."""
+    saved, news = queue.Queue(), threading.Event()
+    threading.Thread(target=look, args=(site, last, status.stop, saved, news), daemon=True).start()
+    stopped: tuple = ()  # the paths of a rebuild a newer save stopped
+    while (changed := next_changes(saved, news, rebuilder.settle)) is not None:
+        changed = tuple(sorted({*stopped, *changed}))
         try:
             shown = rebuilder.preview(changed)
             if shown is not None:
                 loop.add_callback(reload_browsers, changed)
                 say(f"{changed[0]}: {shown_what(shown)} shown; rebuilding the rest")
                 status.stop.wait(PREVIEW_GRACE_SECONDS)
-            outcome = rebuilder.run(changed)
+            outcome = rebuilder.run(changed, stop_if=news.is_set)
         except OSError as error:  # e.g. the disk is full: say so and keep serving the last good site
             say(f"error: could not write the served site: {error}")
+            continue
+        stopped = changed if outcome.stopped else ()
+        if outcome.stopped:
             continue
         report(outcome, status, say, changed)
         if shown is None or not rebuilder.settled(shown, outcome):
             loop.add_callback(reload_browsers, changed)
+
+
+def look(site: Path, last: dict, stop: threading.Event, saved: queue.Queue, news: threading.Event) -> None:
+    """The watcher's thread: queue the paths each save changed (setting `news`), IDLE after each look that
+    found nothing changed, and None once `stop` is set."""
+    try:
+        for changed in watch.saves(site, last, stop, idle=lambda: saved.put(IDLE)):
+            saved.put(changed)
+            news.set()
+    finally:
+        saved.put(None)
+
+
+def next_changes(saved: queue.Queue, news: threading.Event, idle) -> tuple | None:
+    """The paths changed by the saves queued next (all that are queued, together), `news` cleared of them,
+    calling `idle()` for each look that found nothing while none is waiting; None once the looker stopped."""
+    changes: set = set()
+    while True:
+        item = saved.get()
+        if item is None:
+            return None
+        if item == IDLE and not changes:
+            idle()
+        changes.update(item)
+        news.clear()  # before looking whether more are queued: one saved after that sets it again
+        if changes and saved.empty():
+            return tuple(sorted(changes))
 
 
 def shown_what(shown) -> str:

@@ -636,3 +636,31 @@ def test_a_new_event_taking_a_stance_is_previewed_with_its_claim_s_pages(scratch
         served.pool.close()
     scratch.build(drafts=True, use_cache=False)
     assert scratch.snapshot(scratch.root.parent / "served" / "site") == scratch.snapshot()
+
+
+# Asked before loading, once loaded, converted, while fingerprinting, once planned, and before publishing.
+@pytest.mark.parametrize("stop_at", [1, 2, 3, 4, 5, 6])
+def test_a_stopped_rebuild_publishes_nothing_and_the_next_run_takes_its_changes(scratch, stop_at):
+    fixed_event(scratch, "one", "One")
+    fixed_event(scratch, "two", "Two", date="2024-10-12")
+    served = rebuilder(scratch)
+    asked = []
+    try:
+        assert served.run().ok
+        before = scratch.snapshot(scratch.root.parent / "served" / "site")
+        fixed_event(scratch, "one", "One", body="Lede of one.\n\nA first save.")
+        outcome = served.run(("content/events/one.md",), stop_if=lambda: asked.append(1) or len(asked) >= stop_at)
+        assert outcome.stopped and not outcome.ok and len(asked) == stop_at
+        assert scratch.snapshot(scratch.root.parent / "served" / "site") == before  # nothing published
+        fixed_event(scratch, "two", "Two", date="2024-10-12", body="Lede of two.\n\nA second save.")
+        changed = ("content/events/one.md", "content/events/two.md")
+        assert served.preview(changed) is None  # two edits at once are the rebuild's, as ever
+        assert served.run(changed).ok
+        assert "A first save." in page(scratch, "one") and "A second save." in page(scratch, "two")
+        fixed_event(scratch, "two", "Two", date="2024-10-12", body="Lede of two.\n\nA third save.")
+        assert served.preview(("content/events/two.md",)) is not None  # the stopped run left the last good site in place
+        assert served.run(("content/events/two.md",)).ok
+    finally:
+        served.pool.close()
+    scratch.build(drafts=True, use_cache=False)
+    assert scratch.snapshot(scratch.root.parent / "served" / "site") == scratch.snapshot()

@@ -262,3 +262,49 @@ def test_a_previewed_edit_reloads_the_browsers_once_and_other_edits_once_too(sit
         if watcher is not None:
             watcher.join(timeout=5)
         rebuilder.pool.close()
+
+
+def test_a_save_made_while_a_rebuild_runs_stops_it_and_is_previewed_at_once(site, monkeypatch):
+    """The rebuild of a first save is held (as a big site's takes seconds) until a second save of the same
+    event is made: that rebuild stops before publishing, the second save is previewed, and one rebuild
+    takes both."""
+    from site_builder import rebuild
+    from site_builder.rebuild import Rebuilder
+    site.event("first-event", title="First event", body="The original body.\n\nA second paragraph.")
+    target = site.root.parent / "served" / "site"
+    target.parent.mkdir()
+    rebuilder, status, loop, said = Rebuilder(site.root, target, {}, "site"), server.Status(), Loop(), []
+    started, resume = threading.Event(), threading.Event()
+    render_site = rebuild.build.render_site
+
+    def held(*args, **kwargs):
+        made = render_site(*args, **kwargs)
+        if not started.is_set():
+            started.set()
+            resume.wait(10)
+        return made
+    watcher = None
+    try:
+        assert rebuilder.run().ok
+        monkeypatch.setattr(rebuild.build, "render_site", held)
+        first = server.watch.snapshot(site.root)
+        watcher = threading.Thread(target=server.watch_loop, args=(site.root, first, rebuilder, status, said.append, loop))
+        watcher.start()
+        site.event("first-event", title="First event", body="The original body.\n\nFirst save.")
+        assert started.wait(10)  # the first save's rebuild has loaded and planned, and waits
+        site.event("first-event", title="First event", body="The original body.\n\nSecond save.")
+        time.sleep(1.2)  # the watcher sees it (at its next look at the latest), and the held rebuild is told
+        resume.set()
+        end = time.monotonic() + 10
+        while not any("built" in line for line in said) and time.monotonic() < end:
+            time.sleep(0.02)
+        assert [line for line in said if "built" in line] == [said[-1]]  # one rebuild reported, after both saves
+        assert sum("shown; rebuilding the rest" in line for line in said) == 2, said  # both previewed
+        assert "Second save." in (target / "events/first-event/index.html").read_text()
+    finally:
+        status.stop.set()
+        if watcher is not None:
+            watcher.join(timeout=10)
+        rebuilder.pool.close()
+    site.build(drafts=True, use_cache=False)
+    assert site.snapshot(target) == site.snapshot()
