@@ -18,6 +18,7 @@ import re
 import signal
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +36,9 @@ from site_builder.rebuild import Rebuilder
 # After a preview, the browsers reload the page at once: the rebuild waits this long so as not to
 # slow that down (it holds the interpreter for seconds on a big site).
 PREVIEW_GRACE_SECONDS = 0.25
+# Rebuilds give way to newer saves for at most this long: a writer saving every second still gets the
+# feeds, exports and errors of a whole rebuild (or a change no preview shows) every few seconds.
+STOPPING_SECONDS = 5.0
 PORT_TRIES = 10
 OVERLAY_CSS = "/__site_builder__/error.css"
 
@@ -140,10 +144,11 @@ def watch_loop(site: Path, last: dict, rebuilder: Rebuilder, status: Status, say
     """Look at the site's files whenever they may have changed (in a thread of its own, `look`); after
     each change preview, rebuild, report, and reload the browsers. A rebuild stops when a newer save
     comes (Rebuilder.run's stop_if), so that save's preview is not held back by it (2-3 s at 10,000
-    events, when an editor saves every second as the writer types); the next rebuild takes both."""
+    events, when an editor saves every second as the writer types); the next rebuild takes both. For
+    STOPPING_SECONDS after the first it stopped, then one runs to its end whatever comes."""
     saved, news = queue.Queue(), threading.Event()
     threading.Thread(target=look, args=(site, last, status.stop, saved, news), daemon=True).start()
-    stopped: tuple = ()  # the paths of a rebuild a newer save stopped
+    stopped, since = (), 0.0  # the paths of the rebuilds newer saves stopped, and when the first was stopped
     while (changed := next_changes(saved, news, rebuilder.settle)) is not None:
         changed = tuple(sorted({*stopped, *changed}))
         try:
@@ -152,13 +157,15 @@ def watch_loop(site: Path, last: dict, rebuilder: Rebuilder, status: Status, say
                 loop.add_callback(reload_browsers, changed)
                 say(f"{changed[0]}: {shown_what(shown)} shown; rebuilding the rest")
                 status.stop.wait(PREVIEW_GRACE_SECONDS)
-            outcome = rebuilder.run(changed, stop_if=news.is_set)
+            stoppable = not stopped or time.monotonic() - since < STOPPING_SECONDS
+            outcome = rebuilder.run(changed, stop_if=news.is_set if stoppable else None)
         except OSError as error:  # e.g. the disk is full: say so and keep serving the last good site
             say(f"error: could not write the served site: {error}")
             continue
-        stopped = changed if outcome.stopped else ()
         if outcome.stopped:
+            stopped, since = changed, since if stopped else time.monotonic()
             continue
+        stopped = ()
         report(outcome, status, say, changed)
         if shown is None or not rebuilder.settled(shown, outcome):
             loop.add_callback(reload_browsers, changed)

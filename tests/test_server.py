@@ -264,24 +264,28 @@ def test_a_previewed_edit_reloads_the_browsers_once_and_other_edits_once_too(sit
         rebuilder.pool.close()
 
 
-def test_a_save_made_while_a_rebuild_runs_stops_it_and_is_previewed_at_once(site, monkeypatch):
-    """The rebuild of a first save is held (as a big site's takes seconds) until a second save of the same
-    event is made: that rebuild stops before publishing, the second save is previewed, and one rebuild
-    takes both."""
+@pytest.mark.parametrize("seconds, rebuilds", [(5.0, 1), (0.0, 2)])
+def test_a_save_made_while_a_rebuild_runs_stops_it_and_is_previewed_at_once(site, monkeypatch, seconds, rebuilds):
+    """The rebuilds of a first and a second save are held (as a big site's take seconds) until a newer save
+    of the same event is made: each stops before publishing, that save is previewed, and one rebuild
+    takes all three. Rebuilds give way for STOPPING_SECONDS after the first stopped: with 0, the second
+    is not stopped, and reports."""
     from site_builder import rebuild
     from site_builder.rebuild import Rebuilder
+    monkeypatch.setattr(server, "STOPPING_SECONDS", seconds)
     site.event("first-event", title="First event", body="The original body.\n\nA second paragraph.")
     target = site.root.parent / "served" / "site"
     target.parent.mkdir()
     rebuilder, status, loop, said = Rebuilder(site.root, target, {}, "site"), server.Status(), Loop(), []
-    started, resume = threading.Event(), threading.Event()
-    render_site = rebuild.build.render_site
+    started, resume = [threading.Event(), threading.Event()], [threading.Event(), threading.Event()]
+    render_site, calls = rebuild.build.render_site, []
 
     def held(*args, **kwargs):
         made = render_site(*args, **kwargs)
-        if not started.is_set():
-            started.set()
-            resume.wait(10)
+        calls.append(1)
+        if len(calls) <= 2:
+            started[len(calls) - 1].set()
+            resume[len(calls) - 1].wait(10)
         return made
     watcher = None
     try:
@@ -290,17 +294,20 @@ def test_a_save_made_while_a_rebuild_runs_stops_it_and_is_previewed_at_once(site
         first = server.watch.snapshot(site.root)
         watcher = threading.Thread(target=server.watch_loop, args=(site.root, first, rebuilder, status, said.append, loop))
         watcher.start()
-        site.event("first-event", title="First event", body="The original body.\n\nFirst save.")
-        assert started.wait(10)  # the first save's rebuild has loaded and planned, and waits
-        site.event("first-event", title="First event", body="The original body.\n\nSecond save.")
-        time.sleep(1.2)  # the watcher sees it (at its next look at the latest), and the held rebuild is told
-        resume.set()
+        for number, words in enumerate(("First save.", "Second save.", "Third save.")):
+            site.event("first-event", title="First event", body=f"The original body.\n\n{words}")
+            if number:
+                time.sleep(1.2)  # the watcher sees it (at its next look at the latest), and the held rebuild is told
+                resume[number - 1].set()
+            if number < 2:
+                assert started[number].wait(10)  # this save's rebuild has loaded and planned, and waits
         end = time.monotonic() + 10
-        while not any("built" in line for line in said) and time.monotonic() < end:
+        while len([line for line in said if "built" in line]) < rebuilds and time.monotonic() < end:
             time.sleep(0.02)
-        assert [line for line in said if "built" in line] == [said[-1]]  # one rebuild reported, after both saves
-        assert sum("shown; rebuilding the rest" in line for line in said) == 2, said  # both previewed
-        assert "Second save." in (target / "events/first-event/index.html").read_text()
+        time.sleep(0.2)
+        assert len([line for line in said if "built" in line]) == rebuilds, said
+        assert sum("shown; rebuilding the rest" in line for line in said) == 3, said  # every save previewed
+        assert "Third save." in (target / "events/first-event/index.html").read_text()
     finally:
         status.stop.set()
         if watcher is not None:
