@@ -29,18 +29,32 @@ def saves(site: Path, last: dict, stop, idle=None) -> Iterator[tuple[str, ...]]:
 
     After OS events only the folders they name are looked at again; what a periodic look finds
     (site.yaml, a save the events missed or have not reported yet) is acted on once it settles.
-    `idle()`, if given, is called after each look that finds nothing changed (one comes every second)."""
+    Once an OS event has brought a change (so they come on this filesystem), a save under the watched
+    folders that a periodic look finds is left to its own event, which is on its way (the look came as
+    the save was made): waiting for it to settle took 0.1-0.3 s at 10,000 files. If no event comes by
+    the next look, that look acts on it. `idle()`, if given, is called after each look that finds
+    nothing changed (one comes every second)."""
+    events_come, left = False, False  # an OS event has brought a change; a look left its find to the events
     for told in wakeups(site, stop):
         now, where = restamped(site, last, told) if told else (snapshot(site), {""})
         if now == last:
             if idle is not None:
                 idle()
             continue
+        events_come = events_come or bool(told)
+        if told is not None and not told and events_come and not left and evented(changes(last, now)):
+            left = True
+            continue
         if not told:
             now = settled(site, now, stop)
-        changed, last = changes(last, now, where), now
+        changed, last, left = changes(last, now, where), now, False
         if changed:
             yield changed
+
+
+def evented(paths) -> bool:
+    """Whether OS file events cover every path (those under content/, templates/ and static/)."""
+    return all(path.split("/", 1)[0] in WATCHED[:3] for path in paths)
 
 
 def settled(site: Path, now: dict, stop) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 
 from site_builder import watch
 
@@ -139,3 +140,38 @@ def test_looks_that_find_nothing_changed_call_idle(tmp_path):
     stop.set()
     consumer.join(timeout=10)
     assert len(idle) >= 2
+
+
+def test_once_os_events_come_a_periodic_look_leaves_its_find_to_the_event_on_its_way(tmp_path, monkeypatch):
+    site = site_with_events(tmp_path)
+    events, log = site / "content" / "events" / "2024", []
+
+    def scripted(site_, stop):  # what watchfiles would give: OS events (paths), and looks (an empty set)
+        (events / "a.md").write_text("first")
+        log.append("event")
+        yield {str(events / "a.md")}  # an OS event brings a change: they come on this filesystem
+        (events / "b.md").write_text("second")
+        log.append("look")
+        yield set()  # a look, as b was saved: left to b's event...
+        log.append("event")
+        yield {str(events / "b.md")}  # ...which comes
+        (events / "a.md").write_text("third")
+        log.append("look")
+        yield set()  # a look finds it, and no event comes before the next look, which acts on it
+        log.append("look")
+        yield set()
+        (site / "site.yaml").write_text("title: Changed\n")
+        log.append("look")
+        yield set()  # no OS event watches site.yaml: acted on at once
+    monkeypatch.setattr(watch, "wakeups", scripted)
+    stop = threading.Event()
+    for changed in watch.saves(site, watch.snapshot(site), stop):
+        log.append(changed)
+    assert log == ["event", ("content/events/2024/a.md",), "look", "event", ("content/events/2024/b.md",),
+                   "look", "look", ("content/events/2024/a.md",), "look", ("site.yaml",)]
+
+    def looks_only(site_, stop):  # no OS event has come (a filesystem without them): every look acts
+        (events / "b.md").write_text("fourth")
+        yield set()
+    monkeypatch.setattr(watch, "wakeups", looks_only)
+    assert list(watch.saves(site, watch.snapshot(site), stop)) == [("content/events/2024/b.md",)]
