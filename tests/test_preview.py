@@ -192,11 +192,9 @@ def test_random_actor_edits_are_previewed_with_the_bytes_the_rebuild_makes(tmp_p
     actor itself, an actor only events name) edited at random on a varied site: each preview is settled."""
     import random
 
-    from site_builder import render
-    from site_builder.rebuild import Rebuilder
     from test_moves import ACTORS, varied_site
     site = varied_site(tmp_path / "site", events=30, seed=5)
-    served = Rebuilder(site.root, tmp_path / "served" / "site", dict(render.SERVE_DEFAULTS), "site")
+    served = rebuilder(site)  # serves into tmp_path / "served" / "site"
     rng, previews = random.Random(8), 0
     try:
         assert served.run().ok

@@ -334,7 +334,7 @@ def test_random_edits_are_previewed_with_the_bytes_the_rebuild_makes(tmp_path):
 
     from site_builder import watch
     site = varied_site(tmp_path / "site", events=40, seed=5)
-    served = Rebuilder(site.root, tmp_path / "served" / "site", dict(render.SERVE_DEFAULTS), "site")
+    served = rebuilder(site)  # serves into tmp_path / "served" / "site"
     edits = [lambda path, rng: redate(path, rng),
              lambda path, rng: set_field_in(path, "title", f"Retitled {rng.randrange(99)}"),
              lambda path, rng: path.write_text(path.read_text() + f"\nMore {rng.randrange(99)}.\n"),
@@ -476,7 +476,7 @@ def test_random_new_events_are_previewed_with_the_bytes_the_rebuild_makes(tmp_pa
 
     from test_moves import ACTORS, varied_site
     site = varied_site(tmp_path / "site", events=30, seed=7)
-    served = Rebuilder(site.root, tmp_path / "served" / "site", dict(render.SERVE_DEFAULTS), "site")
+    served = rebuilder(site)  # serves into tmp_path / "served" / "site"
     rng = random.Random(11)
     try:
         assert served.run().ok
@@ -558,7 +558,7 @@ def test_random_removals_are_previewed_with_the_bytes_the_rebuild_makes(tmp_path
 
     from test_moves import varied_site
     site = varied_site(tmp_path / "site", events=30, seed=9)
-    served = Rebuilder(site.root, tmp_path / "served" / "site", dict(render.SERVE_DEFAULTS), "site")
+    served = rebuilder(site)  # serves into tmp_path / "served" / "site"
     rng, previews = random.Random(4), 0
     try:
         assert served.run().ok
