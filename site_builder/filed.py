@@ -115,10 +115,11 @@ def edited_actor(last, site_dir: Path, site_label: str, changed) -> tuple | None
     site = index.with_actor(last.site, model)
     if site is None:
         return None
-    bodies = {key: body for key, body in last.bodies.items() if key != f"actor:{model.slug}"}
+    body_key = f"actor:{model.slug}"
+    bodies = {key: body for key, body in last.bodies.items() if key != body_key}
     if model.body.strip():
-        bodies[f"actor:{model.slug}"] = quick.converted_body(site, model)
-        if bodies[f"actor:{model.slug}"] is None:
+        bodies[body_key] = quick.converted_body(site, model)
+        if bodies[body_key] is None:
             return None
     joined = {slug for slug in site.actors if (site.affiliations.get(slug), site.members.get(slug))
               != (last.site.affiliations.get(slug), last.site.members.get(slug))}

@@ -17,9 +17,8 @@ and every page that counts events; a removed event's page is taken out, and so i
 tag or outlet it alone filled (0.6-0.75 s at 10,000 events, against a full rebuild of 2.5-3 s). An
 actor's file edited or added without renaming anyone (filed.edited_actor) has its own page made
 again, the pages of the actors it joins or leaves, and when its kind changed, the actors' list and its
-events' pages. The full rebuild that follows
-remakes the feeds and exports, checks everything, and finds those pages already as they should be
-(Rebuilder.settled).
+events' pages. The full rebuild that follows remakes the feeds and exports, checks everything, and
+finds those pages already as they should be (Rebuilder.settled).
 """
 
 from __future__ import annotations
@@ -98,10 +97,11 @@ def edited_event(last: Last, site_dir: Path, site_label: str, changed) -> tuple 
 
 def preview(last: Last | None, env, site_dir: Path, site_label: str, changed, target: Path,
             held=None) -> Preview | None:
-    """Make the pages an edit of one event (or event files added or removed) changes and put them into
-    the served folder; None when the quick path would not take the change or a page cannot be made (the
-    rebuild will say why). `held`: the listitems.HeldItems the pages were rendered with; the edited event's are let go of
-    (its card may have changed), and a card edit's lists are made from them (spliced)."""
+    """Make the pages an edit of one event (or event files added or removed, or an actor's file: filed.py)
+    changes and put them into the served folder; None when the quick path would not take the change or a
+    page cannot be made (the rebuild will say why). `held`: the listitems.HeldItems the pages were
+    rendered with; the edited event's are let go of (its card may have changed), and a card edit's lists
+    are made from them (spliced)."""
     found = edited_event(last, site_dir, site_label, changed) if last is not None else None
     if found is None:
         return previewed_file(last, env, site_dir, site_label, changed, target) if last is not None else None
