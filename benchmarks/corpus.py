@@ -1,6 +1,6 @@
-"""Deterministic timeline corpora for benchmarks: N events, 400 actors, 30 tags.
+"""Deterministic timeline corpora for benchmarks: N events, 400 actors, 30 tags (`--rich`: every optional field too).
 
-    python benchmarks/corpus.py DIR --events 10000 [--seed 1]
+    python benchmarks/corpus.py DIR --events 10000 [--seed 1] [--rich]
 """
 
 from __future__ import annotations
@@ -94,8 +94,9 @@ def generate(events: int, seed: int = 1, actors: int = 400, tags: int = 30):
         yield i, event(rng, i, actors, tags)
 
 
-def write_site(root: Path, events: int, seed: int = 1, actors: int = 400, tags: int = 30) -> Path:
-    """Write a site_builder site with `events` events and `actors` actor files."""
+def write_site(root: Path, events: int, seed: int = 1, actors: int = 400, tags: int = 30, rich: bool = False) -> Path:
+    """Write a site_builder site with `events` events and `actors` actor files; `rich`: the same events
+    with every optional field a writer may add (rich_fields), claims and corrections."""
     (root / "content" / "actors").mkdir(parents=True, exist_ok=True)
     (root / "site.yaml").write_text("title: Benchmark timeline\nbase_url: https://bench.example.org/t/\n")
     for a in range(actors):
@@ -103,6 +104,12 @@ def write_site(root: Path, events: int, seed: int = 1, actors: int = 400, tags: 
         (root / "content" / "actors" / f"actor-{a:03d}.md").write_text(
             f"---\nname: {name}\nkind: {ACTOR_KINDS[a % 6]}\naliases: [A{a:03d}]\n"
             f"description: Benchmark actor {a}.\n---\nActor {a} notes.\n")
+    extra = random.Random(seed + 7919)  # rich fields come from a generator of their own: the events stay the same
+    if rich:
+        (root / "content" / "claims").mkdir(parents=True, exist_ok=True)
+        for c in range(CLAIMS):
+            (root / "content" / "claims" / f"claim-{c:02d}.md").write_text(
+                f"---\nstatement: Benchmark claim {c} holds\nsummary: What claim {c} says.\ntags: [topic-{c:02d}]\n---\nClaim {c}.\n")
     for i, e in generate(events, seed, actors, tags):
         folder = root / "content" / "events" / e["date"][:4]
         folder.mkdir(parents=True, exist_ok=True)
@@ -110,15 +117,58 @@ def write_site(root: Path, events: int, seed: int = 1, actors: int = 400, tags: 
         for name, role in zip(e["actors"], e["roles"]):
             lines += [f"  - name: {name}", f"    role: {role}"] if role else [f"  - {name}"]
         lines.append("sources:")
-        for url, publisher in e["sources"]:
+        for s, (url, publisher) in enumerate(e["sources"]):
             lines += [f"  - url: {url}", f"    publisher: {publisher}"]
+            if rich:
+                lines += source_extras(extra, i, s, e["date"])
         if e["tags"]:
             lines.append(f"tags: [{', '.join(e['tags'])}]")
         if e["status"]:
             lines.append(f"status: {e['status']}")
+        body = e["body"]
+        if rich:
+            lines += rich_fields(extra, i, e)
+            body += f"\nSee [the first actor](actor:actor-{extra.randrange(actors):03d}).\n"
         lines.append("---")
-        (folder / f"event-{i:06d}.md").write_text("\n".join(lines) + "\n" + e["body"])
+        (folder / f"event-{i:06d}.md").write_text("\n".join(lines) + "\n" + body)
     return root
+
+
+CLAIMS = 20  # claim files of a rich corpus
+
+
+def source_extras(rng: random.Random, i: int, s: int, date: str) -> list[str]:
+    """A source's optional lines: title, publication date, and now and then a relay and an archived copy."""
+    lines = [f"    title: Article {i}-{s}", f"    published: {date[:4]}-06-01"]
+    if rng.random() < 0.2:
+        lines.append(f"    via: Outlet {rng.randrange(40)}")
+    if rng.random() < 0.3:
+        lines.append(f"    archive: https://archive.example.net/{i}/{s}")
+    return lines
+
+
+def rich_fields(rng: random.Random, i: int, e: dict) -> list[str]:
+    """An event's optional front matter: summary, location, end, display date, related events, claims,
+    corrections, each on a share of the events."""
+    lines = []
+    if rng.random() < 0.7:
+        lines.append(f"summary: What happened in event {i}, in one line.")
+    if rng.random() < 0.5:
+        lines.append(f"location: City {rng.randrange(50)}")
+    if len(e["date"]) == 10 and rng.random() < 0.1:
+        lines.append(f"end: {e['date'][:4]}-12-31")
+    if rng.random() < 0.05:
+        lines.append("display_date: Early that year")
+    if rng.random() < 0.1:
+        lines.append("approximate: true")
+    if i > 10 and rng.random() < 0.2:
+        lines.append(f"related: [event-{rng.randrange(i):06d}]")
+    if rng.random() < 0.1:
+        stance = rng.choice(("confirmed", "reported", "unconfirmed", "disputed", "denied"))
+        lines += ["claims:", f"  - claim: claim-{rng.randrange(CLAIMS):02d}", f"    stance: {stance}", f"    by: {e['actors'][0]}"]
+    if rng.random() < 0.03:
+        lines += ["updated: 2025-01-02", "corrections:", "  - date: 2025-01-02", "    note: The date was corrected."]
+    return lines
 
 
 def main() -> None:
@@ -126,8 +176,9 @@ def main() -> None:
     parser.add_argument("dir", type=Path)
     parser.add_argument("--events", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--rich", action="store_true", help="every optional field, claims and corrections")
     args = parser.parse_args()
-    write_site(args.dir, args.events, args.seed)
+    write_site(args.dir, args.events, args.seed, rich=args.rich)
     print(f"wrote {args.events} events to {args.dir}")
 
 

@@ -6,7 +6,8 @@
 
 Each round runs, interleaved: our warm build (one event's text edited, cache present, fresh process), our
 no-change rebuild, our cold build (no output, no cache), our warm builds after a front matter edit (one
-event's title, another's status, another's date), Hugo cold, Pelican cold, Pelican with its cache. The
+event's title, another's status, another's date), Hugo cold, Pelican cold, Pelican with its cache, and our
+cold builds of the same events with Hugo's markup and with every optional front matter field. The
 warm, no-change and cold outputs must be byte-identical (PASS/FAIL; each front matter edit is checked
 against a cold build of its own, not timed). Medians go to a Markdown table.
 """
@@ -33,7 +34,7 @@ from measure import Sample, count_pages, diff_trees, run_measured, tree_hash  # 
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-ORDER = ("ours cold", "ours cold, Hugo's markup", "ours warm, one edit", "ours warm, front matter edit", "ours warm, status edit", "ours warm, date edit",
+ORDER = ("ours cold", "ours cold, Hugo's markup", "ours cold, rich front matter", "ours warm, one edit", "ours warm, front matter edit", "ours warm, status edit", "ours warm, date edit",
          "ours warm, source edit", "ours no change", "serve, one edit", "serve, title edit", "serve, actor edit", "serve, new event", "serve, event removed", "hugo cold",
          "pelican cold",
          "pelican with cache")
@@ -99,6 +100,7 @@ def prepare(work: Path, events: int, seed: int, peer_names) -> Path:
     if peer_names:
         peers.write_peers(root / "hugo", root / "pelican", events, seed)
         peers.write_plain(root / "ours", root / "ours-plain")
+        corpus.write_site(root / "ours-rich", events, seed, rich=True)
     return root
 
 
@@ -297,6 +299,15 @@ def plain_round(cmd: list[str], root: Path) -> dict[str, Sample]:
     return {"ours cold, Hugo's markup": check_build("cold build with Hugo's markup", sample)}
 
 
+def rich_round(cmd: list[str], root: Path) -> dict[str, Sample]:
+    """Our cold build of the same events with every optional field, claims and corrections (corpus.rich_fields):
+    what a writer's fuller front matter costs; the peers' sites, which would ignore those fields, are unchanged."""
+    if not (root / "ours-rich").is_dir():
+        return {}
+    sample = cold_build(cmd, root / "ours-rich", root / "ours-rich-out", root / "ours-rich-aside")
+    return {"ours cold, rich front matter": check_build("cold build with rich front matter", sample)}
+
+
 def peer_round(peer_paths: dict[str, str], root: Path) -> dict[str, Sample]:
     """Hugo cold, Pelican cold and Pelican with its content cache, each into an empty folder."""
     samples = {}
@@ -356,7 +367,7 @@ def benchmark(args: argparse.Namespace) -> tuple[dict[str, list[Sample]], list[s
     for round_ in range(args.runs):
         ours, differences = our_round(cmd, root, args.events, round_)
         problems += [f"round {round_ + 1}: {d}" for d in differences]
-        for name, sample in {**ours, **peer_round(peer_paths, root), **plain_round(cmd, root)}.items():
+        for name, sample in {**ours, **peer_round(peer_paths, root), **plain_round(cmd, root), **rich_round(cmd, root)}.items():
             samples.setdefault(name, []).append(sample)
             say(f"round {round_ + 1}/{args.runs}  {name:<20} {sample.wall:7.2f} s  CPU {sample.cpu:7.2f} s  "
                 f"{sample.rss_mib:6.0f} MiB")

@@ -75,6 +75,28 @@ def test_the_plain_theme_gives_our_corpus_the_hugo_theme_s_markup(tmp_path):
     assert year.count("<li><time") >= 1
 
 
+def test_the_rich_corpus_holds_the_same_events_with_every_optional_field(tmp_path):
+    """corpus.write_site(rich=True) (the benchmark's "ours cold, rich front matter" row): the plain corpus's
+    events, with optional fields, claims and corrections added, all valid (a strict build passes)."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import json
+
+    import corpus
+
+    from site_builder.build import build
+    corpus.write_site(tmp_path / "plain", 200, 1)
+    corpus.write_site(tmp_path / "rich", 200, 1, rich=True)
+    plain, rich = (build(tmp_path / name, strict=True, use_cache=False).output for name in ("plain", "rich"))
+    events = {name: json.loads((out / "events.json").read_text())["events"] for name, out in (("plain", plain), ("rich", rich))}
+    same = ("slug", "title", "date", "actors", "tags", "status")
+    assert [{k: e[k] for k in same} for e in events["rich"]] == [{k: e[k] for k in same} for e in events["plain"]]
+    fields = [e for e in events["rich"] if e["location"] and e["summary"] and all(s["title"] for s in e["sources"])]
+    assert len(fields) > 40 and not any(e["location"] for e in events["plain"])
+    assert len(list((rich / "claims").glob("claim-*/index.html"))) == corpus.CLAIMS
+    assert (rich / "corrections" / "index.html").read_text().count("data-event=") >= 2
+    assert not (plain / "claims" / "claim-00").exists()
+
+
 def test_the_serve_row_s_new_event_is_listed_on_the_year_page_it_names(tmp_path):
     """run.new_event (the "serve, new event" row) adds an event whose page and year page show its words."""
     sys.path.insert(0, str(REPO / "benchmarks"))
