@@ -128,7 +128,7 @@ def write_site(root: Path, events: int, seed: int = 1, actors: int = 400, tags: 
         body = e["body"]
         if rich:
             lines += rich_fields(extra, i, e)
-            body += f"\nSee [the first actor](actor:actor-{extra.randrange(actors):03d}).\n"
+            body += f"\nSee [an actor](actor:actor-{extra.randrange(actors):03d}).\n"
         lines.append("---")
         (folder / f"event-{i:06d}.md").write_text("\n".join(lines) + "\n" + body)
     return root
