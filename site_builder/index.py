@@ -266,7 +266,7 @@ def link_related(events) -> dict:
 
 def link_affiliations(actors: dict, names: dict) -> tuple[dict, dict, list[Problem]]:
     """Affiliations resolved to actor slugs, and the reverse (members)."""
-    up, down, problems = {}, defaultdict(list), []
+    up, problems = {}, []
     for actor in actors.values():
         slugs = []
         for number, name in enumerate(actor.affiliations, start=1):
@@ -277,9 +277,17 @@ def link_affiliations(actors: dict, names: dict) -> tuple[dict, dict, list[Probl
                                         f"{name!r} names no actor (add an actor file or fix the name)", warning=True))
             elif slug != actor.slug and slug not in slugs:
                 slugs.append(slug)
-                down[slug].append(actor.slug)
         up[actor.slug] = tuple(slugs)
-    return up, {slug: tuple(sorted(v, key=lambda s: actors[s].name.casefold())) for slug, v in down.items()}, problems
+    return up, members_of(up, actors), problems
+
+
+def members_of(up: dict, actors: dict) -> dict:
+    """The reverse of resolved affiliations: each actor's members, by name."""
+    down = defaultdict(list)
+    for slug, joined in up.items():
+        for other in joined:
+            down[other].append(slug)
+    return {slug: tuple(sorted(v, key=lambda s: actors[s].name.casefold())) for slug, v in down.items()}
 
 
 def with_actor(site: Site, actor: Actor) -> Site | None:
@@ -292,14 +300,9 @@ def with_actor(site: Site, actor: Actor) -> Site | None:
         return None
     up = {**site.affiliations, actor.slug: tuple(dict.fromkeys(
         slug for slug in (names[name.casefold()] for name in actor.affiliations) if slug != actor.slug))}
-    down = defaultdict(list)
-    for slug, joined in up.items():
-        for other in joined:
-            down[other].append(slug)
     files = [a for a in site.content.actors if a.slug != actor.slug]
     content = replace(site.content, actors=tuple(sorted([*files, actor], key=lambda a: a.path)))  # as loaded: by path
-    return replace(site, content=content, actors=actors, affiliations=up,
-                   members={slug: tuple(sorted(v, key=lambda s: actors[s].name.casefold())) for slug, v in down.items()})
+    return replace(site, content=content, actors=actors, affiliations=up, members=members_of(up, actors))
 
 
 def index(content: Content) -> tuple[Site, list[Problem]]:
