@@ -311,6 +311,7 @@ class Helper:
         code = 1
         try:
             stream, paths = work()
+            stream.recipes = {path: stream.recipes[path] for path in paths}  # let go of the others' plans
             digests = {path: self._make(stream, path) for path in paths}
             with open(os.path.join(self.folder, REPORT), "wb") as report:
                 pickle.dump((digests, list(stream.problems.values())), report, protocol=5)
