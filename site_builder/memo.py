@@ -18,7 +18,7 @@ from pathlib import Path
 from site_builder import cache, workers
 from site_builder.bodies import RENDERER, BodyRenderer
 from site_builder.frontmatter import MAX_FILE_BYTES, read_at_most
-from site_builder.model import NO_LINES
+from site_builder.model import NO_LINES, Event
 
 
 FILE_SHARDS = BODY_SHARDS = 64
@@ -166,7 +166,7 @@ def _parse(shared, paths):
         data = read_bytes(path, found, "")  # the stat before the bytes: a later change then shows as a digest mismatch
         model, problems = loader(site, site_label, path, data)  # the bytes digested are the bytes parsed
         start = body_start(data, model) if data is not None and getattr(model, "body", "") else None
-        results.append((model, problems, start, head_digest(model), None if data is None else file_digest(data),
+        results.append((model, problems, start, file_head(model, data, start), None if data is None else file_digest(data),
                         found.get("")))
     return results
 
@@ -185,6 +185,17 @@ def frame_digest(model, fields=CARD_FIELDS, lines: bool = True) -> str:
         model = replace(model, lines=NO_LINES, body_line=1, actors=tuple(replace(ref, line=0) for ref in model.actors),
                         claims=tuple(replace(stance, line=0) for stance in model.claims))
     return head_digest(replace(model, **dict.fromkeys(fields, "")))
+
+
+def file_head(model, data: bytes | None, start: int | None) -> str | None:
+    """An event's head digest from its file: of its name and the bytes before its body, which alone
+    make the model without its body (hashing them takes a fortieth of the time pickling the model
+    does: 0.4 s of CPU at 10,000 events); head_digest(model) when the body is not the bytes' tail."""
+    if start is None or not isinstance(model, Event):
+        return head_digest(model)
+    named = hashlib.blake2b(model.path.encode("utf-8", "surrogatepass") + b"\0", digest_size=16)  # a path holds no NUL
+    named.update(memoryview(data)[:start])
+    return "file:" + named.hexdigest()
 
 
 def head_digest(model) -> str | None:

@@ -27,7 +27,8 @@ from pathlib import Path
 from site_builder import claim_pages, content, exports, forked, index, listitems, moves, pages, render, source_pages
 from site_builder.bodies import Body, BodyRenderer, link_rules, unlinked_drafts
 from site_builder.errors import Problem
-from site_builder.memo import CARD_FIELDS, StoredBodies, body_keys, frame_digest, head_digest, saved_file, with_field
+from site_builder.memo import (CARD_FIELDS, StoredBodies, body_keys, body_start, file_head, frame_digest, read_bytes, saved_file,
+                               with_field)
 from site_builder.model import Event
 from site_builder.patch import patched
 from site_builder.snapshot import Snapshot, changes, readers_by_slug
@@ -84,10 +85,11 @@ def looked_again(site_dir: Path, site_label: str, store, snapshot: Snapshot, pat
     if path not in snapshot.events:
         return None
     slug, head = snapshot.events[path]
-    model, problems = content.load_event(site_dir, site_label, site_dir / path)
+    data = read_bytes(site_dir / path)
+    model, problems = content.load_event(site_dir, site_label, site_dir / path, data) if data is not None else (None, ())
     if model is None or problems or model.slug != slug:
         return None
-    if (new_head := head_digest(model)) == head:
+    if (new_head := file_head(model, data, body_start(data, model))) == head:
         return path, slug, model, new_head, False, False
     # Compared with the model the full build parsed: its warnings, lists and counts are the snapshot's.
     entry = saved_file(store, f"{site_label}|{path}")

@@ -126,3 +126,26 @@ def test_a_parsed_file_is_read_once_and_its_digest_is_of_the_bytes_parsed(tmp_pa
     assert all(model is not None for model, _ in results)
     for path in paths:
         assert m.files[path.name][0] == memo.file_digest(path.read_bytes())
+
+
+def test_an_events_head_digest_follows_its_name_and_front_matter_not_its_body(tmp_path):
+    site = corpus.write_site(tmp_path / "site", 3, seed=17, actors=6, tags=3)
+    path = sorted((site / "content" / "events").rglob("*.md"))[0]
+
+    def head(file: Path) -> str:
+        m = memo.Memo()
+        memo.parse_files(m, content.load_event, site, "s", [file], lambda p: p.name)
+        return m.files[file.name][4]
+    data = path.read_bytes()
+    first = head(path)
+    path.write_bytes(data + b"\nOne more paragraph.\n")
+    assert head(path) == first  # a body edit leaves the lists that show the event as they were
+    path.write_bytes(data.replace(b"\ntitle: ", b"\ntitle: Renamed ", 1))
+    assert head(path) != first
+    twin = path.with_name("twin-" + path.name)
+    twin.write_bytes(data)
+    path.write_bytes(data)
+    assert head(path) == first and head(twin) != first  # the same front matter in another file: another event
+    path.write_bytes(data.replace(b"\n", b"\r\n"))  # the body is not the bytes' tail: digested from the model
+    model, _ = content.load_event(site, "s", path)
+    assert head(path) == memo.head_digest(model) != first
