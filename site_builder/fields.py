@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import sys
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -36,7 +37,9 @@ class Checker:
 
     def seen(self, line: int, name: str) -> None:
         """Remember where a field stands, for messages made after checking."""
-        self.lines.setdefault(name, line)
+        # Interned: every file holds its fields' names for as long as its model lives, and most files
+        # share them ("sources[2].url"); one string each, not one per file (13 MB at 10,000 events).
+        self.lines.setdefault(sys.intern(name), line)
 
 
 def slug_of(text: str) -> str:

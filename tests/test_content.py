@@ -238,3 +238,16 @@ def test_actor_unknown_key(scratch):
 def test_body_too_long(scratch):
     scratch.event("long", body="x" * 200_001)
     assert load(scratch)[1] == ["content/events/long.md:10: body: is too long (at most 200,000 characters; split the event)"]
+
+
+def test_names_events_repeat_are_held_once(scratch):
+    # Each file's models live for the whole build: a name written in thousands of files is one string.
+    for slug in ("one", "two"):
+        scratch.event(slug, actors=("NATO", "Ukraine"), extra="tags: [arms]\nstatus: reported\n")
+    loaded, problems = load(scratch)
+    assert problems == []
+    one, two = sorted(loaded.events, key=lambda e: e.slug)
+    assert one.actors[1].name is two.actors[1].name == "Ukraine"
+    assert one.sources[0].publisher is two.sources[0].publisher == "Example"
+    assert one.tags[0] is two.tags[0] and one.status is two.status == "reported"
+    assert all(a is b for a, b in zip(one.lines.names, two.lines.names)) and "sources[1].url" in one.lines.names
