@@ -118,9 +118,9 @@ def plan_site(site, bodies) -> pages.Plan:
     return replace(planned, recipes=(*planned.recipes, sitemap))
 
 
-def make_files(site, bodies, site_dir: Path, env=None, render_pages=render.render_all, store=None) -> dict:
-    """Render every page and gather static files: the whole output, in memory."""
-    planned = plan_site(site, bodies)
+def make_files(site, bodies, site_dir: Path, env=None, render_pages=render.render_all, store=None, planned=None) -> dict:
+    """Render every page (of `planned`, plan_site's plan, if given) and gather static files: the whole output, in memory."""
+    planned = planned or plan_site(site, bodies)
     files = render_pages(env or render.environment(site_dir, store=store), planned)
     output.copy_static([render.theme_dir() / "static", site_dir / "static"], site_dir, files)
     files.update(schema.schema_files())
@@ -286,7 +286,8 @@ def build_fully(site_path, store, tree, given: Given, watch, keep: list | None =
     if caching and tree.usable():
         store.key(create=True)  # here: a helper saves to the store too, and two processes must not each make the secret
     token = secrets.token_hex(8)  # of the snapshot this build leaves, and of the list items it keeps for the quick path
-    helper = cold_helper(site, bodies, site_path, store, token, tree, memo) if not memo.pages else None
+    planned = plan_site(site, bodies)
+    helper = cold_helper(planned, len(site.events), site_path, store, token, tree, memo, site) if not memo.pages else None
     readers: dict = {}
     cards: dict | None = {} if caching else None
     aside = listitems.set_aside(store) if caching and memo.pages else listitems.Aside()  # this build remakes only what changed
@@ -296,7 +297,8 @@ def build_fully(site_path, store, tree, given: Given, watch, keep: list | None =
                         else every_page_made(memo))
         items = listitems.aside_items(store, aside, cards, sink)
         env = render.environment(site_path, store=store, items=items)
-        files = make_files(site, bodies, site_path, env, render_pages=render_pages, store=store)
+        files = make_files(site, bodies, site_path, env, render_pages=render_pages, store=store, planned=planned)
+        del planned  # what is still needed of it, the files hold: `del files` below lets go of the rest
         watch.lap("plan and render pages")
         helper = forked.adopt(helper, files) if helper else forked.share(files, staging_folder(store, tree))
         publish(given.target, files, tree, surveyed.result() if surveyed else None)
@@ -337,17 +339,17 @@ def staging_folder(store, tree) -> Path | None:
     return store.root if store.enabled else tree.spare.parent
 
 
-def cold_helper(site, bodies, site_path: Path, store, token: str, tree, memo: Memo):
-    """A cold build's helper, forked now, before this process plans (forked.py); once its share is made it
-    also saves what it holds as this process does (saved_by_helper), when there is a cache."""
+def cold_helper(planned: pages.Plan, events: int, site_path: Path, store, token: str, tree, memo: Memo, site):
+    """A cold build's helper, forked once this process has planned (forked.py), sharing the plan; once its
+    share is made it also saves what it holds as this process does (saved_by_helper), when there is a cache."""
     staging = staging_folder(store, tree)
     if staging is None:
         return None
     if store.enabled:
-        return forked.start_early(lambda: every_page(site, bodies, site_path, store, token), staging, len(site.events),
+        return forked.start_early(lambda: every_page(planned, site_path, store, token), staging, events,
                                   after=lambda: saved_by_helper(store, memo, site))
     # No fingerprints to take and nothing to save here: the two processes share the pages evenly.
-    return forked.start_early(lambda: every_page(site, bodies, site_path), staging, len(site.events), share=forked.HELPER_SHARE)
+    return forked.start_early(lambda: every_page(planned, site_path), staging, events, share=forked.HELPER_SHARE)
 
 
 def saved_by_helper(store, memo: Memo, site) -> bytes:
@@ -358,10 +360,9 @@ def saved_by_helper(store, memo: Memo, site) -> bytes:
     return snapshot.strip_bodies(site)
 
 
-def every_page(site, bodies, site_path: Path, store=None, token: str | None = None) -> PageStream:
-    """A PageStream of every page, remembering nothing (what a cold build's helper makes its share from),
-    keeping the list items it makes for the snapshot `token` if given."""
-    planned = plan_site(site, bodies)
+def every_page(planned: pages.Plan, site_path: Path, store=None, token: str | None = None) -> PageStream:
+    """A PageStream of every page planned, remembering nothing (what a cold build's helper makes its share
+    from), keeping the list items it makes for the snapshot `token` if given."""
     sink = listitems.ItemSink(store, "helper", token) if token and store is not None else None
     env = render.environment(site_path, store=store, items=listitems.KeptItems(sink=sink))
     return PageStream(env, planned.common, {r.path: r for r in planned.recipes}, Memo(), {}, sink)

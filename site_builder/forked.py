@@ -2,8 +2,9 @@
 
 Making and rendering pages is most of a cold build (7.5 of 13 s at 10,000 events), and one Python
 process renders on one core. The helper is forked, so it shares the models copy-on-write instead of
-receiving them pickled: in a cold build before this process plans (it plans for itself, from a
-smaller heap, and starts sooner), else after planning, when many pages changed. It writes its pages
+receiving them pickled, and the plan too: in a cold build as soon as this process has planned (before
+it fingerprints every page, which the helper need not wait for), else once the pages that changed are
+known, when there are many. It writes its pages
 into a staging folder beside the spare tree, with a report of them, says it is done with one byte
 down a pipe (so it never waits for this process to read), and the publisher moves the pages in: their
 bytes never travel back. Then it may do more (`after`: a cold build's helper saves the memo) and send
@@ -34,10 +35,10 @@ ITEM_COSTS = {make_actor_timeline: 0.03, make_events_json: 0.1, make_timelinejs:
 HELPER_SHARE = 0.5  # at most this share of the weighed pages goes to the helper
 # A cold build's helper takes more: while it renders, this process also fingerprints every page (for the
 # next build) and publishes every file; once its pages are made, the helper saves the memo (0.5-0.6 s at
-# 10,000 events) while this process makes its last. At 0.56 the two finish within about 0.1-0.35 s of each
-# other (0.52 left the helper idle for 0.5 s; 0.58 balanced them a little better at 10,000 events, but at
-# 100,000 took 5 s longer and its largest process 100 MB more).
-COLD_HELPER_SHARE = 0.56
+# 10,000 events) while this process makes its last. Forked once the plan is made, the helper starts
+# rendering 0.8 s before this process; at 10,000 events 0.60 took 5.9-6.1 s, 0.56 6.35-6.5 s (the helper
+# idle for its last 0.5 s), 0.62-0.64 no less than 0.60 (7.0 s with rich front matter, against 7.2 s at 0.56).
+COLD_HELPER_SHARE = 0.60
 REPORT = ".site-builder-report"  # in a helper's staging folder: the pages it made (no page has this path)
 
 
@@ -87,9 +88,9 @@ def room_for_a_copy() -> bool:
     return available > 2 * resident
 
 
-def start_early(plan_everything, state_dir: Path | None, events: int, after=None, share: float | None = None) -> "Helper | None":
-    """A cold build's helper, forked before this process plans (its heap is smaller then, and the
-    helper starts sooner): `plan_everything()`, run in the helper, gives a PageStream of every page,
+def start_early(every_page, state_dir: Path | None, events: int, after=None, share: float | None = None) -> "Helper | None":
+    """A cold build's helper, forked once this process has planned, before it fingerprints the pages:
+    `every_page()`, run in the helper, gives a PageStream of every page planned (shared, not planned again),
     and the helper makes its share of them, then runs `after()` and sends back what it returns
     (`Helper.after_result`). None when not worth it or not possible."""
     if not worth_forking(state_dir, events):
@@ -97,7 +98,7 @@ def start_early(plan_everything, state_dir: Path | None, events: int, after=None
     helper = Helper(state_dir, after, COLD_HELPER_SHARE if share is None else share)
 
     def work():
-        stream = plan_everything()
+        stream = every_page()
         return stream, sorted(helper_share(list(stream.recipes.values()), helper.share))
     if not helper.start(work):
         helper.close()

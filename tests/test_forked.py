@@ -120,6 +120,22 @@ def test_a_helped_cold_build_leaves_the_whole_memo_saved_and_the_quick_path_read
     assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
 
 
+def test_a_cold_build_plans_once_and_its_helper_makes_pages_from_that_plan(tmp_path, monkeypatch, helped):
+    site = corpus.write_site(tmp_path / "site", 40, seed=19, actors=8, tags=3)
+    planners = tmp_path / "planners"
+    original = pages.plan
+
+    def plan(*args, **kwargs):
+        with open(planners, "a") as note:  # from either process
+            note.write(f"{os.getpid()}\n")
+        return original(*args, **kwargs)
+    monkeypatch.setattr(pages, "plan", plan)
+    build(site)
+    assert helped == [True]
+    assert planners.read_text() == f"{os.getpid()}\n"  # the helper was forked with the plan, not to plan again
+    assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
+
+
 def test_one_cpu_makes_every_page_itself(tmp_path, monkeypatch, helped):
     site = corpus.write_site(tmp_path / "site", 20, seed=12, actors=5, tags=3)
     monkeypatch.setenv("SITE_BUILDER_JOBS", "1")
