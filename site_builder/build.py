@@ -201,6 +201,7 @@ def build(site_dir=".", output_dir=None, drafts=False, strict=False, base_url=No
     """Build the site in site_dir into output_dir (default SITE/output), atomically. `keep`: a list
     the build's models are added to instead of being freed (a process about to exit need not spend
     a quarter of a second on it at 10,000 events)."""
+    forked.map_big_blocks()
     with collector_paused():
         return build_site(site_dir, output_dir, drafts, strict, base_url, site_label, use_cache, progress, keep)
 
