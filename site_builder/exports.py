@@ -8,15 +8,14 @@ so that the quick path can patch them (patch.py).
 from __future__ import annotations
 
 import heapq
-import json
 
-from site_builder import claim_pages, pages  # they import this module too: only attributes are used, at call time
+from site_builder import claim_pages, jsontext, pages  # they import this module too: only attributes are used, at call time
 from site_builder.fingerprints import Many
 from site_builder.timelinejs import export as timelinejs_json
 from site_builder.views import search_record
 
 FEED_LIMIT = 50
-JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # as json.dumps with those options
+JSON = jsontext.compact
 
 
 def feed_items(site, slugs, cards, bodies) -> tuple:

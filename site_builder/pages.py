@@ -7,12 +7,11 @@ page; a warm build fingerprints the inputs and makes only the pages whose inputs
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass
 from typing import Callable
 
-from site_builder import claim_pages, exports, source_pages
+from site_builder import claim_pages, exports, jsontext, source_pages
 from site_builder.bodies import Body
 from site_builder.dates import PartialDate
 from site_builder.fingerprints import Many
@@ -271,7 +270,7 @@ def front_link(url, shown_counts, counts):
 
 def compact_json(data) -> str:
     """JSON without spaces, keys sorted, for files scripts load."""
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n"
+    return jsontext.compact_sorted(data) + "\n"
 
 
 def event_page(site, event, cards, body, url) -> Recipe:

@@ -18,6 +18,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from site_builder import jsontext
 from site_builder.errors import ContentError, Problem
 
 # The Google Sheets template's columns, in its order.
@@ -271,7 +272,7 @@ def export(settings, listed, url) -> str:
     return f'{{"title":{DUMPS(title)},"events":[{slides}],"scale":"human"}}\n'
 
 
-DUMPS = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+DUMPS = jsontext.compact
 
 
 def slide_text(item, url) -> str:
