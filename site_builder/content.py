@@ -6,14 +6,13 @@ import os
 import re
 from dataclasses import replace
 from pathlib import Path
-from sys import intern
 from urllib.parse import urlsplit
 
 from site_builder import model
 from site_builder.bodies import body_problem
 from site_builder.errors import Problem, UsageError
 from site_builder.fields import (MAX_SLUG, Bool, Checker, Choice, Date, ListOf, Record, Slug, Text,
-                                 TextOrRecord, Url, slug_of)
+                                 TextOrRecord, Url, shared, slug_of)
 from site_builder.frontmatter import read_config, read_document
 
 SOURCE = Record(
@@ -214,11 +213,11 @@ SHARED_SOURCE_FIELDS = frozenset({"publisher", "via"})
 
 def build_event(path: Path, display: str, doc, values: dict, lines: dict) -> model.Event:
     """Make an Event from checked front-matter values."""
-    # Names many events repeat (actors, roles, outlets, tags, claims) are interned: one string each,
+    # Names many events repeat (actors, roles, outlets, tags, claims) are shared: one string each,
     # not one per mention, for as long as the models live (7 MB at 10,000 events).
-    refs = tuple(model.ActorRef(intern(ref["name"]), intern(ref.get("role") or ""), lines[f"actors[{i}]"])
+    refs = tuple(model.ActorRef(shared(ref["name"]), shared(ref.get("role") or ""), lines[f"actors[{i}]"])
                  for i, ref in enumerate(values["actors"], start=1))
-    sources = tuple(model.Source(**{k: intern(v) if k in SHARED_SOURCE_FIELDS else v for k, v in s.items() if v is not None})
+    sources = tuple(model.Source(**{k: shared(v) if k in SHARED_SOURCE_FIELDS else v for k, v in s.items() if v is not None})
                     for s in values.get("sources") or ())
     return model.Event(
         slug=values.get("slug") or slug_of(path.stem),
@@ -230,8 +229,8 @@ def build_event(path: Path, display: str, doc, values: dict, lines: dict) -> mod
         approximate=bool(values.get("approximate")),
         actors=refs,
         sources=sources,
-        tags=tuple(map(intern, values.get("tags") or ())),
-        status=intern(values.get("status") or ""),
+        tags=tuple(map(shared, values.get("tags") or ())),
+        status=shared(values.get("status") or ""),
         location=values.get("location") or "",
         summary=values.get("summary") or "",
         related=tuple(values.get("related") or ()),
@@ -239,7 +238,7 @@ def build_event(path: Path, display: str, doc, values: dict, lines: dict) -> mod
         body=doc.body,
         body_line=doc.body_line,
         lines=model.LineMap.of(lines),
-        claims=tuple(model.Stance(intern(s["claim"]), intern(s["stance"]), intern(s.get("by") or ""), lines[f"claims[{i}]"])
+        claims=tuple(model.Stance(shared(s["claim"]), shared(s["stance"]), shared(s.get("by") or ""), lines[f"claims[{i}]"])
                      for i, s in enumerate(values.get("claims") or (), start=1)),
         updated=values.get("updated"),
         corrections=tuple(model.Correction(c["date"], c["note"]) for c in values.get("corrections") or ()),

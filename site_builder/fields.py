@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import sys
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -37,9 +36,20 @@ class Checker:
 
     def seen(self, line: int, name: str) -> None:
         """Remember where a field stands, for messages made after checking."""
-        # Interned: every file holds its fields' names for as long as its model lives, and most files
-        # share them ("sources[2].url"); one string each, not one per file (13 MB at 10,000 events).
-        self.lines.setdefault(sys.intern(name), line)
+        # Shared: every file holds its fields' names for as long as its model lives, and most files
+        # have the same ("sources[2].url"); one string each, not one per file (13 MB at 10,000 events).
+        self.lines.setdefault(shared(name), line)
+
+
+_SHARED: dict[str, str] = {}
+
+
+def shared(text: str) -> str:
+    """One string object for every equal name that many files repeat (fields, actors, outlets, tags).
+    Not sys.intern: an interned name can be the very object a model's attribute is named by (`title`),
+    and pickle, which writes an object met twice as a reference, then writes the model differently
+    once it has been unpickled, whose attribute names are interned anew: its head digest would change."""
+    return _SHARED.setdefault(text, text)
 
 
 def slug_of(text: str) -> str:
