@@ -120,7 +120,7 @@ def plan_site(site, bodies) -> pages.Plan:
 
 def make_files(site, bodies, site_dir: Path, env=None, render_pages=render.render_all, store=None, planned=None) -> dict:
     """Render every page (of `planned`, plan_site's plan, if given) and gather static files: the whole output, in memory."""
-    planned = planned or plan_site(site, bodies)
+    planned = plan_site(site, bodies) if planned is None else planned
     files = render_pages(env or render.environment(site_dir, store=store), planned)
     output.copy_static([render.theme_dir() / "static", site_dir / "static"], site_dir, files)
     files.update(schema.schema_files())
