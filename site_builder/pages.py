@@ -158,7 +158,8 @@ def plan(site, bodies: dict, wanted: set | None = None, firsts: dict | None = No
     bodies' first paragraphs in `firsts` (slug -> text) if given."""
     url = Urls(site.settings)
     if wanted is None:
-        cards = {e.slug: make_card(e, site, url, e.summary or bodies[e.slug].first_paragraph) for e in site.events}
+        links: dict = {}
+        cards = {e.slug: make_card(e, site, url, e.summary or bodies[e.slug].first_paragraph, links) for e in site.events}
     else:
         cards = Cards(site, bodies, url, firsts, lazy=True)
     want = ALL if wanted is None else wanted.__contains__
@@ -188,6 +189,7 @@ class Cards(dict):
     def __init__(self, site, bodies: dict, url, firsts: dict | None = None, lazy: bool = False):
         super().__init__()
         self.site, self.bodies, self.url, self.firsts, self.lazy = site, bodies, url, firsts, lazy
+        self.links: dict = {}  # shared by the cards made (views.make_card)
 
     def __missing__(self, slug: str):
         event = self.site.by_slug[slug]
@@ -198,7 +200,7 @@ class Cards(dict):
         """The card of the event named, made now."""
         event = self.site.by_slug[slug]
         first = self.firsts[slug] if self.firsts is not None else self.bodies[slug].first_paragraph
-        return make_card(event, self.site, self.url, event.summary or first)
+        return make_card(event, self.site, self.url, event.summary or first, self.links)
 
 
 def filters(site):

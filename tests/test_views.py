@@ -30,3 +30,18 @@ def test_a_lazy_card_equals_hashes_and_pickles_as_the_card_it_stands_for():
     assert lazy == whole and whole == lazy and hash(lazy) == hash(whole)
     assert lazy != card("e2") and LazyCard("e2", whole.date, card) != lazy
     assert pickle.loads(pickle.dumps(lazy)) == whole and type(pickle.loads(pickle.dumps(lazy))) is Card
+
+
+def test_the_cards_of_one_plan_share_their_links_and_still_say_each_role(scratch):
+    from site_builder import build
+
+    for slug, role in (("one", "speaker"), ("two", "speaker"), ("three", "subject")):
+        scratch.event(slug, actors=(f"{{name: NATO, role: {role}}}",), extra="tags: [arms]\n")
+    site, _ = build.load_site(scratch.root, site_label="")
+    bodies, _ = build.render_bodies(site)
+    planned = build.plan_site(site, bodies)
+    shown = {r.path: r.inputs[1] for r in planned.recipes if r.path.startswith("events/")}
+    one, two, three = (shown[f"events/{slug}/index.html"] for slug in ("one", "two", "three"))
+    assert one.actors[0] is two.actors[0] and one.actors[0].note == "speaker"  # one Link per actor and role
+    assert three.actors[0] is not one.actors[0] and three.actors[0].note == "subject"
+    assert one.tags[0] is three.tags[0] and one.tags[0].url.endswith("tags/arms/")
