@@ -288,7 +288,7 @@ def build_fully(site_path, store, tree, given: Given, watch, keep: list | None =
         store.key(create=True)  # here: a helper saves to the store too, and two processes must not each make the secret
     token = secrets.token_hex(8)  # of the snapshot this build leaves, and of the list items it keeps for the quick path
     planned = plan_site(site, bodies)
-    helper = cold_helper(planned, len(site.events), site_path, store, token, tree, memo, site) if not memo.pages else None
+    helper = cold_helper(site, planned, site_path, store, token, tree, memo) if not memo.pages else None
     readers: dict = {}
     cards: dict | None = {} if caching else None
     aside = listitems.set_aside(store) if caching and memo.pages else listitems.Aside()  # this build remakes only what changed
@@ -340,17 +340,17 @@ def staging_folder(store, tree) -> Path | None:
     return store.root if store.enabled else tree.spare.parent
 
 
-def cold_helper(planned: pages.Plan, events: int, site_path: Path, store, token: str, tree, memo: Memo, site):
+def cold_helper(site, planned: pages.Plan, site_path: Path, store, token: str, tree, memo: Memo):
     """A cold build's helper, forked once this process has planned (forked.py), sharing the plan; once its
     share is made it also saves what it holds as this process does (saved_by_helper), when there is a cache."""
     staging = staging_folder(store, tree)
     if staging is None:
         return None
     if store.enabled:
-        return forked.start_early(lambda: every_page(planned, site_path, store, token), staging, events,
+        return forked.start_early(lambda: every_page(planned, site_path, store, token), staging, len(site.events),
                                   after=lambda: saved_by_helper(store, memo, site))
     # No fingerprints to take and nothing to save here: the two processes share the pages evenly.
-    return forked.start_early(lambda: every_page(planned, site_path), staging, events, share=forked.HELPER_SHARE)
+    return forked.start_early(lambda: every_page(planned, site_path), staging, len(site.events), share=forked.HELPER_SHARE)
 
 
 def saved_by_helper(store, memo: Memo, site) -> bytes:
