@@ -17,7 +17,8 @@ from site_builder import (__version__, cache, content, forked, index, listitems,
                           spare, workers)
 from site_builder.bodies import link_line, link_rules
 from site_builder.errors import Problem, UsageError, fail_if_errors
-from site_builder.memo import PARTS as memo_parts, Memo, add_bodies, forget_missing, parse_files, render_texts, with_field
+from site_builder.saving import ColdSavers
+from site_builder.memo import Memo, add_bodies, forget_missing, parse_files, render_texts, with_field
 from site_builder.model import Event
 from site_builder.stream import PageStream, changed_pages, every_page_made
 
@@ -81,13 +82,16 @@ def remembering(memo: Memo, site_label: str, pool=workers.INLINE, stats: dict | 
 
 
 def load_site(site: Path, drafts=False, base_url=None, strict=False, site_label=None, memo=None,
-              pool=workers.INLINE, stats=None):
-    """Load and index the site; raise every error at once; return (Site, warnings)."""
+              pool=workers.INLINE, stats=None, loaded=None):
+    """Load and index the site; raise every error at once; return (Site, warnings). `loaded()`, if
+    given, is called once every file is parsed, before indexing."""
     label = str(site) if site_label is None else site_label
     parse = remembering(memo, label, pool, stats) if memo is not None else content.parse_each
-    loaded, problems = content.load(site, drafts=drafts, base_url=base_url, site_label=site_label, parse=parse)
+    files, problems = content.load(site, drafts=drafts, base_url=base_url, site_label=site_label, parse=parse)
     fail_if_errors(problems)
-    model, problems = index.index(loaded)
+    if loaded is not None:
+        loaded()
+    model, problems = index.index(files)
     if strict:
         problems = [replace(p, warning=False) for p in problems]
     fail_if_errors(problems)
@@ -137,9 +141,9 @@ def render_site(site_path: Path, drafts=False, strict=False, base_url=None, site
     return files, site, warnings, bodies
 
 
-def load_and_convert(site_path: Path, drafts, strict, base_url, site_label, memo, pool, watch, stats=None):
+def load_and_convert(site_path: Path, drafts, strict, base_url, site_label, memo, pool, watch, stats=None, loaded=None):
     """Load, check and index the site, then convert its bodies; return (Site, warnings, bodies)."""
-    site, warnings = load_site(site_path, drafts, base_url, strict, site_label, memo, pool, stats)
+    site, warnings = load_site(site_path, drafts, base_url, strict, site_label, memo, pool, stats, loaded)
     watch.lap("load and index")
     bodies, problems = render_bodies(site, memo, pool)
     fail_if_errors(problems)
@@ -278,22 +282,21 @@ def build_fully(site_path, store, tree, given: Given, watch, keep: list | None =
     store.remove_abandoned()
     memo = Memo.load(store)
     watch.lap("read cache")
-    with workers.Pool(start=not memo.files) as pool:  # a cold build forks its workers while small
-        site, warnings, bodies = load_and_convert(site_path, given.drafts, given.strict, given.base_url, given.label, memo,
-                                                  pool, watch, stats)
-    site = without_markdown(site, memo)
-    # The workers have exited: they must not hold memory while pages render, the build's peak.
-    tree = tree or spare.scratch(given.target)
     if caching and tree.usable():
-        store.key(create=True)  # here: a helper saves to the store too, and two processes must not each make the secret
-    token = secrets.token_hex(8)  # of the snapshot this build leaves, and of the list items it keeps for the quick path
-    planned = plan_site(site, bodies)
-    helper = cold_helper(site, planned, site_path, store, token, tree, memo) if not memo.pages else None
-    readers: dict = {}
-    cards: dict | None = {} if caching else None
-    aside = listitems.set_aside(store) if caching and memo.pages else listitems.Aside()  # this build remakes only what changed
-    sink = listitems.ItemSink(store, "main", token) if caching else None
+        store.key(create=True)  # here: helpers save to the store too, and two processes must not each make the secret
+    savers = ColdSavers(memo, store, staging_folder(store, tree) if caching and not memo.pages else None)
+    helper = sink = None
     try:
+        site, warnings, bodies = load_fully(site_path, given, memo, watch, stats, savers)
+        tree = tree or spare.scratch(given.target)
+        token = secrets.token_hex(8)  # of the snapshot this build leaves, and of the list items it keeps for the quick path
+        planned = plan_site(site, bodies)
+        savers.wait()
+        helper = cold_helper(site, planned, site_path, store, token, tree) if not memo.pages else None
+        readers: dict = {}
+        cards: dict | None = {} if caching else None
+        aside = listitems.set_aside(store) if caching and memo.pages else listitems.Aside()  # this build remakes only what changed
+        sink = listitems.ItemSink(store, "main", token) if caching else None
         render_pages = (changed_pages(memo, given.salt, tree.vouched(), readers=readers, cards=cards) if caching
                         else every_page_made(memo))
         items = listitems.aside_items(store, aside, cards, sink)
@@ -303,9 +306,9 @@ def build_fully(site_path, store, tree, given: Given, watch, keep: list | None =
         watch.lap("plan and render pages")
         helper = forked.adopt(helper, files) if helper else forked.share(files, staging_folder(store, tree))
         publish(given.target, files, tree, surveyed.result() if surveyed else None)
-        # What the helper saved and gives back once its pages were made, while this process moved them in.
-        stripped = helper.after_result if helper is not None else None
+        unsaved, stripped = savers.close()
     finally:
+        savers.close()
         if helper is not None:
             helper.close()
         if sink is not None:
@@ -315,7 +318,7 @@ def build_fully(site_path, store, tree, given: Given, watch, keep: list | None =
     watch.lap("write")
     result = made_result(given.target, files, len(site.events), warnings)
     del files  # and with them the plan: the snapshot is pickled next, and need not add to the peak
-    memo.save(store, parts=("pages",) if stripped is not None else memo_parts)
+    memo.save(store, parts=unsaved)
     if caching:
         snapshot.save(store, snapshot.take(site, bodies, memo, (stats, others), readers, given.label, began=given.began, stripped=stripped,
                                      token=token, options=given.options, salt=given.salt, warnings=tuple(warnings), count=len(site.events),
@@ -325,6 +328,18 @@ def build_fully(site_path, store, tree, given: Given, watch, keep: list | None =
     if keep is not None:
         keep.append((site, bodies, memo, readers, stats, others, tree))
     return replace(result, timings=tuple(watch.laps))
+
+
+def load_fully(site_path: Path, given: Given, memo: Memo, watch, stats, savers: ColdSavers):
+    """Load and convert everything, forking a cold build's savers as soon as each has what it saves;
+    (the Site without its Markdown, warnings, bodies)."""
+    with workers.Pool(start=not memo.files) as pool:  # a cold build forks its workers while small
+        site, warnings, bodies = load_and_convert(site_path, given.drafts, given.strict, given.base_url, given.label, memo,
+                                                  pool, watch, stats, loaded=savers.save_files)
+    # The workers have exited: they must not hold memory while pages render, the build's peak.
+    site = without_markdown(site, memo)
+    savers.save_rest(site)
+    return site, warnings, bodies
 
 
 def made_result(target: Path, files: dict, events: int, warnings) -> Result:
@@ -340,25 +355,15 @@ def staging_folder(store, tree) -> Path | None:
     return store.root if store.enabled else tree.spare.parent
 
 
-def cold_helper(site, planned: pages.Plan, site_path: Path, store, token: str, tree, memo: Memo):
-    """A cold build's helper, forked once this process has planned (forked.py), sharing the plan; once its
-    share is made it also saves what it holds as this process does (saved_by_helper), when there is a cache."""
+def cold_helper(site, planned: pages.Plan, site_path: Path, store, token: str, tree):
+    """A cold build's helper, forked once this process has planned (forked.py), sharing the plan."""
     staging = staging_folder(store, tree)
     if staging is None:
         return None
     if store.enabled:
-        return forked.start_early(lambda: every_page(planned, site_path, store, token), staging, len(site.events),
-                                  after=lambda: saved_by_helper(store, memo, site))
-    # No fingerprints to take and nothing to save here: the two processes share the pages evenly.
+        return forked.start_early(lambda: every_page(planned, site_path, store, token), staging, len(site.events))
+    # No fingerprints to take here: the two processes share the pages evenly.
     return forked.start_early(lambda: every_page(planned, site_path), staging, len(site.events), share=forked.HELPER_SHARE)
-
-
-def saved_by_helper(store, memo: Memo, site) -> bytes:
-    """What a cold build's helper does once its pages are made, off the build's last, single-process
-    stretch: save the parsed files and bodies (complete before it was forked; the page fingerprints
-    are this process's), and give back the site pickled for the snapshot (snapshot.strip_bodies)."""
-    memo.save(store, parts=("files", "bodies"))
-    return snapshot.strip_bodies(site)
 
 
 def every_page(planned: pages.Plan, site_path: Path, store=None, token: str | None = None) -> PageStream:

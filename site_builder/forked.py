@@ -7,8 +7,8 @@ it fingerprints every page, which the helper need not wait for), else once the p
 known, when there are many. It writes its pages
 into a staging folder beside the spare tree, with a report of them, says it is done with one byte
 down a pipe (so it never waits for this process to read), and the publisher moves the pages in: their
-bytes never travel back. Then it may do more (`after`: a cold build's helper saves the memo) and send
-back what that gave.
+bytes never travel back. Then it may do more (`after`: serve's first helper gives back the list items it
+made) and send back what that gave.
 A page's bytes depend only on its recipe, so which process makes it never changes the output.
 """
 
@@ -34,14 +34,14 @@ LIST_ITEM_COST = 0.18
 ITEM_COSTS = {make_actor_timeline: 0.03, make_events_json: 0.1, make_timelinejs: 0.05, make_search: 0.05}
 HELPER_SHARE = 0.5  # at most this share of the weighed pages goes to the helper
 # A cold build's helper takes more: while it renders, this process also fingerprints every page (for the
-# next build) and publishes every file; once its pages are made, the helper saves the memo (0.5-0.6 s at
-# 10,000 events) while this process makes its last. Forked once the plan is made, the helper starts
-# rendering 0.8 s before this process; at 10,000 events 0.60 took 5.9-6.1 s, 0.56 6.35-6.5 s (the helper
-# idle for its last 0.5 s), 0.62-0.64 no less than 0.60 (7.0 s with rich front matter, against 7.2 s at 0.56).
-COLD_HELPER_SHARE = 0.60
+# next build) and publishes every file. Forked once the plan is made, the helper starts rendering 0.8 s
+# before this process. At 10,000 events, in interleaved builds (medians of 5 to 8), 0.64 took 6.2-6.4 s
+# where 0.60 took 6.3-6.9 s and 0.66-0.67 6.4-6.8 s; with rich front matter 6.9 s against 7.1 s at 0.60.
+COLD_HELPER_SHARE = 0.64
 BIG_BLOCK = 1 << 20  # map_big_blocks: bytes
 M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
 REPORT = ".site-builder-report"  # in a helper's staging folder: the pages it made (no page has this path)
+SPOOLED = "result"  # in a Background's spool folder: what its work gave
 
 
 def weight(recipe) -> float:
@@ -90,14 +90,13 @@ def room_for_a_copy() -> bool:
     return available > 2 * resident
 
 
-def start_early(every_page, state_dir: Path | None, events: int, after=None, share: float | None = None) -> "Helper | None":
+def start_early(every_page, state_dir: Path | None, events: int, share: float | None = None) -> "Helper | None":
     """A cold build's helper, forked once this process has planned, before it fingerprints the pages:
     `every_page()`, run in the helper, gives a PageStream of every page planned (shared, not planned again),
-    and the helper makes its share of them, then runs `after()` and sends back what it returns
-    (`Helper.after_result`). None when not worth it or not possible."""
+    and the helper makes its share of them. None when not worth it or not possible."""
     if not worth_forking(state_dir, events):
         return None
-    helper = Helper(state_dir, after, COLD_HELPER_SHARE if share is None else share)
+    helper = Helper(state_dir, share=COLD_HELPER_SHARE if share is None else share)
 
     def work():
         stream = every_page()
@@ -175,13 +174,19 @@ def in_two(items: list, weights: list, work) -> list:
 
 class Background:
     """work() done in a forked process while this one goes on, when there is a second CPU (the build's
-    survey of the spare tree, 0.12 s at 10,000 events); `result()` waits for what it gives, once."""
+    survey of the spare tree, 0.12 s at 10,000 events); `result()` waits for what it gives, once.
+    `spool`: a folder where the helper leaves what work() gives and exits at once, instead of waiting
+    for this process to read it from the pipe while holding every memory page its work copied."""
 
-    def __init__(self, work):
-        self.work, self.pid, self.pipe, self.used = work, None, None, False
+    def __init__(self, work, spool: Path | None = None):
+        self.work, self.pid, self.pipe, self.used, self.spool, self.code = work, None, None, False, None, None
         if workers.jobs() < 2 or not hasattr(os, "fork"):
             return
-        self.pid, self.pipe = fork_sending(work) or (None, None)
+        if spool is not None:
+            spool.mkdir(parents=True, exist_ok=True)
+            remove_abandoned(spool)
+            self.spool = tempfile.mkdtemp(prefix=f"spooled-{os.getpid()}-", dir=spool)
+        self.pid, self.pipe = fork_sending(work, self.spool) or (None, None)
 
     def result(self):
         """What work() gives (made here if the helper failed or was never forked); None once used."""
@@ -191,10 +196,24 @@ class Background:
         sent = self.close()
         return sent if sent is not None else self.work()
 
+    def wait(self) -> None:
+        """Wait for a spooling helper to exit (what it left is read by close)."""
+        if self.spool is not None and self.pid is not None and self.code is None:
+            os.close(self.pipe)
+            self.code = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
+
     def close(self):
         """Wait for the helper if it is still there; what it sent, or None."""
-        pid, self.pid = self.pid, None
-        return _receive(self.pipe, pid) if pid is not None else None
+        sent = None
+        if self.spool is None and self.pid is not None:
+            sent = _receive(self.pipe, self.pid)
+        elif self.spool is not None:
+            self.wait()
+            sent = _spooled(self.spool) if self.code == 0 else None
+            shutil.rmtree(self.spool, ignore_errors=True)
+            self.spool = None
+        self.pid = None
+        return sent
 
 
 def halve(weights: list) -> list:
@@ -208,9 +227,9 @@ def halve(weights: list) -> list:
     return sorted(theirs)
 
 
-def fork_sending(work) -> tuple[int, int] | None:
+def fork_sending(work, spool: str | None = None) -> tuple[int, int] | None:
     """(pid, the read end of its pipe) of a forked process that sends back what work() gives (_send,
-    read by _receive); None when the system refuses to fork."""
+    read by _receive), or leaves it in the folder `spool`; None when the system refuses to fork."""
     read, write = os.pipe()
     try:
         pid = os.fork()
@@ -220,18 +239,18 @@ def fork_sending(work) -> tuple[int, int] | None:
         return None
     if pid == 0:  # the helper: never returns
         os.close(read)
-        _send(write, work)
+        _send(write, work, spool)
     os.close(write)
     return pid, read
 
 
-def _send(pipe: int, work) -> None:
-    """In a helper: send back what work() gives and exit at once, whatever happens (no atexit
-    handlers, no buffered output: the parent's are not the helper's)."""
+def _send(pipe: int, work, spool: str | None = None) -> None:
+    """In a helper: send back what work() gives (or leave it in `spool`) and exit at once, whatever
+    happens (no atexit handlers, no buffered output: the parent's are not the helper's)."""
     code = 1
     try:
         results = work()
-        with os.fdopen(pipe, "wb") as out:
+        with (os.fdopen(pipe, "wb") if spool is None else open(os.path.join(spool, SPOOLED), "wb")) as out:
             pickle.dump(results, out, protocol=5)
         code = 0
     finally:
@@ -244,6 +263,15 @@ def _receive(pipe: int, pid: int) -> list | None:
         sent = unpickled(source)
     _, status = os.waitpid(pid, 0)
     return sent if os.waitstatus_to_exitcode(status) == 0 else None
+
+
+def _spooled(spool: str):
+    """What a helper left in its spool folder; None if nothing."""
+    try:
+        with open(os.path.join(spool, SPOOLED), "rb") as left:
+            return unpickled(left)
+    except OSError:
+        return None
 
 
 def unpickled(source):
@@ -260,8 +288,8 @@ def unpickled(source):
 
 
 def remove_abandoned(state_dir: Path) -> None:
-    """Remove the staging folders of builds that were killed (their process is gone) before closing them."""
-    cache.remove_dead(state_dir.glob("staged-*-*"))
+    """Remove the staging and spool folders of builds that were killed (their process is gone) before closing them."""
+    cache.remove_dead([*state_dir.glob("staged-*-*"), *state_dir.glob("spooled-*-*")])
 
 
 def release_free_memory() -> None:

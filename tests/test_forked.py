@@ -37,6 +37,10 @@ def staging_folders(site) -> list:
     return sorted((site / ".cache" / "site-builder").glob("staged-*"))
 
 
+def spool_folders(site) -> list:
+    return sorted((site / ".cache" / "site-builder").glob("spooled-*"))
+
+
 def test_a_helped_build_gives_the_bytes_of_a_plain_build(tmp_path, monkeypatch, helped):
     site = corpus.write_site(tmp_path / "site", 80, seed=11, actors=15, tags=5)
     result = build(site)
@@ -341,16 +345,52 @@ def test_what_a_helper_sent_is_unpickled_as_it_comes_and_a_broken_report_is_none
         assert source.read() == b""  # read to its end: the helper is never left blocked on a full pipe
 
 
-def test_a_helper_whose_after_fails_keeps_its_pages_and_this_process_saves_the_memo(tmp_path, monkeypatch, helped):
-    from site_builder import build as build_module
+def test_a_cold_build_saves_the_parsed_files_and_bodies_in_savers_forked_before_indexing_and_planning(tmp_path, monkeypatch, helped):
+    from site_builder import build as build_module, index
     site = corpus.write_site(tmp_path / "site", 40, seed=18, actors=8, tags=3)
-    monkeypatch.setattr(build_module, "saved_by_helper", lambda store, memo, site: 1 / 0)  # in the helper, after its pages
-    located = []
-    collect = forked.Helper._collect
-    monkeypatch.setattr(forked.Helper, "_collect", lambda self: collect(self) or located.append(len(self.digests)))
+    parent, log = os.getpid(), tmp_path / "saves.log"
+    save, plan, index_files = Memo.save, build_module.plan_site, index.index
+    done = []
+
+    def noted_save(self, store, parts=memo_module.PARTS):
+        with open(log, "a") as out:
+            out.write(f"{'here' if os.getpid() == parent else 'saver'} {' '.join(parts)} after {' '.join(done)}\n")
+        return save(self, store, parts)
+    monkeypatch.setattr(Memo, "save", noted_save)
+    monkeypatch.setattr(index, "index", lambda *args: done.append("index") or index_files(*args))
+    monkeypatch.setattr(build_module, "plan_site", lambda *args: done.append("plan") or plan(*args))
     build(site)
-    assert helped == [True] and located[0] > 0  # the helper's report of its pages came, though `after` failed
+    assert sorted(log.read_text().splitlines()) == ["here pages after index plan", "saver bodies after index", "saver files after "]
+    memo = Memo.load(cache.Store(site / ".cache" / "site-builder"))
+    assert sum("content/events/" in name for name in memo.files) == 40 and len(memo.bodies) >= 40
+    assert staging_folders(site) == [] and spool_folders(site) == []
     assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
+    path = sorted((site / "content" / "events").rglob("*.md"))[3]  # the snapshot's site, as the saver gave it, serves the quick path
+    path.write_text(path.read_text() + "\nOne more line.\n")
+    assert "load and index" not in dict(build(site).timings)
+    assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
+
+
+def test_when_the_saver_fails_this_process_saves_the_memo(tmp_path, monkeypatch, helped):
+    site = corpus.write_site(tmp_path / "site", 40, seed=18, actors=8, tags=3)
+    parent, save = os.getpid(), Memo.save
+
+    def failing(self, store, parts=memo_module.PARTS):
+        if os.getpid() != parent:
+            raise RuntimeError("the saver fails")
+        return save(self, store, parts)
+    monkeypatch.setattr(Memo, "save", failing)
+    build(site)
+    assert helped == [True]
     memo = Memo.load(cache.Store(site / ".cache" / "site-builder"))
     assert sum("content/events/" in name for name in memo.files) == 40 and len(memo.bodies) >= 40  # saved here instead
-    assert staging_folders(site) == []
+    assert staging_folders(site) == [] and spool_folders(site) == []
+    assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
+
+
+def test_background_work_can_be_left_in_a_spool_folder_which_is_removed_once_read(tmp_path):
+    background = forked.Background(lambda: (os.getpid(), b"x" * 1_000_000), spool=tmp_path / "state")
+    assert background.pid is not None and len(list((tmp_path / "state").glob("spooled-*"))) == 1
+    pid, data = background.result()
+    assert pid not in (None, os.getpid()) and data == b"x" * 1_000_000
+    assert list((tmp_path / "state").iterdir()) == []
