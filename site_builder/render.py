@@ -9,6 +9,7 @@ import jinja2
 import markupsafe
 from jinja2.loaders import split_template_path
 
+from site_builder import jsontext
 from site_builder.errors import ContentError, Problem
 
 
@@ -108,6 +109,7 @@ def environment(site_dir: Path, serve_values: dict | None = None, store=None, it
         bytecode_cache=SealedBytecode(store) if store is not None else None,
     )
     env.template_class = Template
+    env.policies["json.dumps_function"] = jsontext.for_templates
     env.globals.update(SERVE_DEFAULTS, **(serve_values or {}))
     kept, stale, sink = (items.kept, items.stale, items.sink) if items is not None else (None, frozenset(), None)
     env.globals["remembered"] = remembered_calls({}, kept=kept, stale=stale, sink=sink)

@@ -27,3 +27,15 @@ def test_what_orjson_refuses_json_writes():
         assert jsontext.compact(value) == json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     value = {"b": "\ud800", "a": 1}
     assert jsontext.compact_sorted(value) == json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def test_templates_tojson_is_compact_sorted_html_safe_and_indents_when_asked(tmp_path):
+    from site_builder import render
+    env = render.environment(tmp_path)
+    data = {"name": "</script><b>'Kim' & co</b>", "@type": "Event", "about": [{"name": "Шойгу"}]}
+    text = env.from_string("{{ data|tojson }}").render(data=data)
+    assert text == ('{"@type":"Event","about":[{"name":"Шойгу"}],'
+                    '"name":"\\u003c/script\\u003e\\u003cb\\u003e\\u0027Kim\\u0027 \\u0026 co\\u003c/b\\u003e"}')
+    assert json.loads(text) == data
+    indented = env.from_string("{{ data|tojson(indent=2) }}").render(data=data)
+    assert indented.startswith('{\n  "@type": "Event"') and json.loads(indented) == data
