@@ -249,10 +249,21 @@ def _render(renderer_args, texts):
     return [renderer.render(text) for text in texts]
 
 
+def _render_keyed(shared, texts):
+    settings_key, renderer_args = shared
+    renderer = BodyRenderer(*renderer_args)
+    return [(cache.digest(settings_key, text), renderer.render(text)) for text in texts]
+
+
+def settings_key(base_path: str, unsafe_html: bool, unlinked: frozenset) -> str:
+    """A digest of every setting that changes a body's HTML."""
+    return cache.digest(RENDERER, base_path, unsafe_html, *sorted(map(repr, unlinked)))
+
+
 def body_keys(texts: list[str], base_path: str, unsafe_html: bool, unlinked: frozenset) -> list[str]:
     """The key each text's Body is kept under: its text and every setting that changes its HTML."""
-    settings_key = cache.digest(RENDERER, base_path, unsafe_html, *sorted(map(repr, unlinked)))
-    return [cache.digest(settings_key, text) for text in texts]
+    settings = settings_key(base_path, unsafe_html, unlinked)
+    return [cache.digest(settings, text) for text in texts]
 
 
 class StoredBodies(dict):
@@ -301,6 +312,10 @@ def _saved_shard(store: cache.Store, name: str) -> dict:
 def render_texts(memo: Memo, texts: list[str], base_path: str, unsafe_html: bool, unlinked: frozenset,
                  pool=workers.INLINE) -> list:
     """The Body of each Markdown text, rendering only those not in the memo."""
+    if not memo.bodies:  # none to look up (a cold build): each text's key is taken where it is rendered
+        made = pool.run(_render_keyed, (settings_key(base_path, unsafe_html, unlinked), (base_path, unsafe_html, unlinked)), texts)
+        memo.bodies, memo.dirty = {}, memo.dirty or bool(made)
+        return [memo.bodies.setdefault(key, body) for key, body in made]  # equal texts: one Body, as below
     keys = body_keys(texts, base_path, unsafe_html, unlinked)
     todo = sorted({key: text for key, text in zip(keys, texts) if key not in memo.bodies}.items())
     fresh = pool.run(_render, (base_path, unsafe_html, unlinked), [t for _, t in todo])

@@ -161,3 +161,15 @@ def test_a_models_head_digest_survives_pickling(tmp_path):
     again = pickle.loads(pickle.dumps(models, protocol=5))
     assert [memo.head_digest(m) for m in again] == [memo.head_digest(m) for m in models]
     assert [memo.frame_digest(m) for m in again] == [memo.frame_digest(m) for m in models]
+
+
+def test_a_cold_memo_keys_each_body_where_it_is_rendered_as_a_warm_one_looks_it_up():
+    from site_builder.memo import Memo, body_keys, render_texts
+    texts = ["# A\n\nThe same text.", "Other *text*.", "# A\n\nThe same text."]
+    cold = Memo()
+    bodies = render_texts(cold, texts, "/t/", False, frozenset({("event", "draft-one")}))
+    assert bodies[0] is bodies[2] and bodies[0] is not bodies[1] and cold.dirty
+    assert list(cold.bodies) == list(dict.fromkeys(body_keys(texts, "/t/", False, frozenset({("event", "draft-one")}))))
+    warm = Memo(bodies=dict(cold.bodies))
+    again = render_texts(warm, texts, "/t/", False, frozenset({("event", "draft-one")}))
+    assert all(a is b for a, b in zip(again, bodies)) and not warm.dirty
