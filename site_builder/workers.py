@@ -48,16 +48,17 @@ class Pool:
             self._pool = multiprocessing.get_context("fork").Pool(self.count - 1)
         return self._pool
 
-    def run(self, function, shared, items: list, minimum: int = MIN_PARALLEL) -> list:
+    def run(self, function, shared, items: list, minimum: int = MIN_PARALLEL, here: float = 1.0) -> list:
         """function(shared, chunk) -> one result per item, over the workers and this process when worth
         it; order kept. The workers take the first items, in a few chunks each (their results are
-        unpickled here while this process does its share, the last 1/count of the items)."""
+        unpickled here while this process does its share, the last 1/count of the items, times `here`:
+        more when a worker's results cost it more to pickle than this process to unpickle)."""
         items = list(items)
         if not items:
             return []
         if len(items) < minimum or self.count < 2 or self._start() is None:
             return function(shared, items)
-        split = len(items) - len(items) // self.count  # the workers' items end here
+        split = len(items) - min(len(items), int(len(items) * here / self.count))  # the workers' items end here
         size = max(1, -(-split // ((self.count - 1) * 4)))
         tasks = [(function, shared, items[i:min(i + size, split)]) for i in range(0, split, size)]
         theirs = self._pool.map_async(_call, tasks, chunksize=1)

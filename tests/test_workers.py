@@ -33,6 +33,10 @@ def test_workers_and_this_process_share_the_items_in_order(count):
     # This process takes the last 1/count of the items; the count - 1 workers the rest.
     assert here == list(range(1001 - 1001 // count, 1001))
     assert len(set(pids)) - 1 <= count - 1 and set(pids) != {os.getpid()}
+    with workers.Pool(count=count, start=True) as pool:
+        made = pool.run(_pids_and_squares, 3, range(1000), here=1.08)  # a larger share here
+    assert [value for _, value in made] == [3 * i * i for i in range(1000)]
+    assert [i for i, (pid, _) in enumerate(made) if pid == os.getpid()] == list(range(1000 - int(1080 / count), 1000))
 
 
 def test_jobs_follow_the_environment(monkeypatch):
