@@ -4,7 +4,9 @@ from pathlib import Path
 
 import nh3.nh3
 import pytest
+from hypothesis import given, settings, strategies as st
 
+from site_builder import bodies
 from site_builder.bodies import MAX_HTML_DEPTH, cmark_freers, gfm_to_html, link_line, plain_text, render_body, sanitise
 
 ATTACKS = [
@@ -248,3 +250,25 @@ def test_raw_html_and_what_nh3_drops_are_left_to_nh3():
                              '<p><a href="/x" class="y">z</a></p>', '<p><span>draft</span></p>'):
         assert tidy(kept_by_nh3_only) is None
     assert "onclick" not in render_body("Text <b onclick=\"x()\">bold</b>", "/").html
+
+
+MARKERS = st.sampled_from([">", "> ", "\t", "  ", " ", "- ", "-", "1. ", "12)", "* ", "+ ", "x"])
+LONG_MARKERS = st.sampled_from([">", "> ", "\t", "- ", "1. ", "x"])  # some lines nest more than MAX_NESTING
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.lists(MARKERS, max_size=80).map("".join) | st.lists(LONG_MARKERS, min_size=40, max_size=80).map("".join),
+                max_size=4))
+def test_the_quick_scan_for_deep_nesting_misses_no_line_that_nests_too_deeply(lines):
+    text = "\n".join(lines)
+    deep = [n for n, line in enumerate(text.split("\n")) if bodies.nesting(line) > bodies.MAX_NESTING]
+    found = bodies.body_problem(text)
+    assert (found[0] if found else None) == (deep[0] if deep else None)
+
+
+def test_lines_at_the_nesting_limit_are_found_by_the_quick_scan():
+    for levels in range(45, 60):
+        for line in (">" * levels, "\t" * (levels - 1) + ">", "> " * levels, ">" * (levels - 1) + "- x", "1. " * levels):
+            found = bodies.body_problem(f"A first line.\n{line}\nA last line.")
+            assert (found[0] if found else None) == (1 if bodies.nesting(line) > bodies.MAX_NESTING else None)
+            assert (found is not None) == (levels > bodies.MAX_NESTING)
