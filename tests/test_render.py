@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import jinja2
+import pytest
 import markupsafe
 from hypothesis import given
 from hypothesis import strategies as st
@@ -154,3 +155,25 @@ def test_a_site_renders_the_theme_only_while_its_own_templates_copy_the_theme_s_
     actor = (render.theme_dir() / "actor.html").read_text()
     (site / "templates" / "actor.html").write_text(actor.replace("<h1>", "<h1 class='mine'>", 1))
     assert not render.theme_only(render.environment(site))
+
+
+def test_macros_called_through_the_quick_path_give_what_jinja_gives(tmp_path):
+    """render.Context calls most macros itself: defaults, keywords, caller, varargs, loops and
+    autoescape blocks must come out as Jinja's own Context makes them, and bad calls fail as in Jinja."""
+    source = """
+{%- macro m(x, y=2, z="<z>") %}[{{ x }}|{{ y }}|{{ z }}]{% endmacro -%}
+{%- macro spread(a) %}({{ a }}{{ varargs|join(",") }}{{ kwargs|dictsort }}){% endmacro -%}
+{%- macro framed(t) %}<{{ t }}>{{ caller() }}</{{ t }}>{% endmacro -%}
+{{ m("<a>") }}{{ m(1, 3) }}{{ m(1, z=5) }}{{ m(x=4) }}
+{%- for i in items %}{{ m(i, loop.index) }}{% endfor %}
+{{ spread(1, 2, 3, k="<v>") }}{% call framed("b") %}inside {{ items|length }}{% endcall %}
+{%- autoescape false %}{{ m("<raw>")|e }}{% endautoescape %}"""
+    ours = render.environment(tmp_path)
+    plain = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+    made = ours.from_string(source).render(items=["<i>", "j"])
+    assert made == plain.from_string(source).render(items=["<i>", "j"])
+    assert "[&lt;a&gt;|2|&lt;z&gt;]" in made and "[&lt;i&gt;|1|&lt;z&gt;]" in made
+    assert "[&amp;lt;raw&amp;gt;|2|&amp;lt;z&amp;gt;]" in made  # without autoescape a macro gives text, not Markup
+    for bad, error in (("{{ m(1, w=2) }}", TypeError), ("{{ m(1, 2, 3, 4) }}", TypeError), ("{{ m() }}", jinja2.UndefinedError)):
+        with pytest.raises(error):
+            ours.from_string("{% macro m(x, y=2, z=3) %}{{ x }}{% endmacro %}" + bad).render()
