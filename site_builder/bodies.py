@@ -25,7 +25,7 @@ MAX_HTML_DEPTH = 500  # elements open at once in a rendered body; deeper ones ar
 _NESTING = re.compile(r"[ \t]*(?:>|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))[ \t]?")
 # nesting() counts at most one level per character of what _NESTING matches (a tab is four spaces, one
 # level), so only a line that starts with more than MAX_NESTING of these characters can nest too deeply.
-_MAYBE_DEEP = re.compile(rf"^[ \t>*+\-\d.)]{{{MAX_NESTING + 1}}}", re.MULTILINE)
+_MARKER_CHARACTERS = " \t>*+-0123456789.)"
 LINK_KINDS = {"event": "events", "actor": "actors"}
 # As GitHub renders a Markdown file, less `tagfilter` (nh3 sanitises instead) and `<pre lang>` (not a language tag).
 GFM_EXTENSIONS = ("table", "strikethrough", "autolink", "tasklist")
@@ -275,10 +275,8 @@ def body_problem(text: str) -> tuple[int, str] | None:
     """(0-based line, message) if a body is too long or nests lists or quotes too deeply, else None."""
     if len(text) > MAX_BODY_CHARS:
         return 0, f"is too long (at most {MAX_BODY_CHARS:,} characters; split the event)"
-    if not _MAYBE_DEEP.search(text):  # one scan in C instead of nesting() on each of 19 lines a body
-        return None
-    for number, line in enumerate(text.split("\n")):
-        if nesting(line) > MAX_NESTING:
+    for number, line in enumerate(text.split("\n")):  # the lstrip first: 3.4 µs a body, against 6.7 for nesting() alone
+        if len(line) - len(line.lstrip(_MARKER_CHARACTERS)) > MAX_NESTING and nesting(line) > MAX_NESTING:
             return number, f"nests lists or quotes {nesting(line)} levels deep (at most {MAX_NESTING})"
     return None
 
