@@ -171,9 +171,10 @@ def _walk(folder: str, recursive: bool, found: list) -> None:
             found.append(entry)
 
 
-def inside(site: Path, path: Path) -> bool:
-    """Whether path, with every link followed, stays inside the site folder."""
-    folder = real_path(site).rstrip(os.sep) + os.sep
+def inside(site: Path, path: Path, site_real: str | None = None) -> bool:
+    """Whether path, with every link followed, stays inside the site folder (whose real_path is
+    `site_real`, if the caller has it)."""
+    folder = (real_path(site) if site_real is None else site_real).rstrip(os.sep) + os.sep
     return (real_path(path) + os.sep).startswith(folder)
 
 
@@ -192,13 +193,14 @@ def real_path(path) -> str:
         os.close(handle)
 
 
-def load_file(site, site_label, path, rule, data: bytes | None = None):
-    """Read one content file (or take its bytes, `data`) and check its front matter against `rule`.
+def load_file(site, site_label, path, rule, data: bytes | None = None, site_real: str | None = None):
+    """Read one content file (or take its bytes, `data`) and check its front matter against `rule`
+    (`site_real`: the site folder's real_path, if the caller has it).
 
     Returns (display, doc, values, lines, problems); `lines` maps each field path
     (`actors[2].name`) to the line it stands on."""
     display = label(site_label, path.relative_to(site).as_posix())
-    if not inside(site, path):
+    if not inside(site, path, site_real):
         return display, None, None, {}, [Problem(display, 1, "file", "is a link to a file outside the site (copy it in instead)")]
     doc, problems = read_document(path, display, data=data)
     if doc is None:
@@ -245,9 +247,9 @@ def build_event(path: Path, display: str, doc, values: dict, lines: dict) -> mod
     )
 
 
-def load_event(site, site_label, path, data: bytes | None = None):
+def load_event(site, site_label, path, data: bytes | None = None, site_real: str | None = None):
     """Load and check one event file (its bytes `data`, if the caller has read them); return (event or None, problems)."""
-    display, doc, values, lines, problems = load_file(site, site_label, path, EVENT, data)
+    display, doc, values, lines, problems = load_file(site, site_label, path, EVENT, data, site_real)
     if doc is None or problems:
         return None, problems
     event = build_event(path, display, doc, values, lines)
@@ -286,9 +288,9 @@ def load_claim(site, site_label, path):
                        lines=model.LineMap.of(lines)), []
 
 
-def load_actor(site, site_label, path, data: bytes | None = None):
+def load_actor(site, site_label, path, data: bytes | None = None, site_real: str | None = None):
     """Load and check one actor file (its bytes `data`, if the caller has read them); return (actor or None, problems)."""
-    display, doc, values, lines, problems = load_file(site, site_label, path, ACTOR, data)
+    display, doc, values, lines, problems = load_file(site, site_label, path, ACTOR, data, site_real)
     if doc is None or problems:
         return None, problems
     costly = body_problem(doc.body)
