@@ -75,3 +75,12 @@ def test_work_that_fails_in_a_worker_is_done_again_here_and_fails_here():
         pending = pool.submit(_fails)
         with pytest.raises(ValueError, match="made here too"):
             pending.result()
+
+
+@pytest.mark.skipif(not hasattr(workers.fcntl, "F_GETPIPE_SZ"), reason="pipe sizes are Linux's")
+def test_the_pools_pipes_hold_a_megabyte_and_carry_big_batches():
+    with workers.Pool(count=2, start=True) as pool:
+        for queue in (pool._pool._inqueue, pool._pool._outqueue):
+            assert workers.fcntl.fcntl(queue._reader.fileno(), workers.fcntl.F_GETPIPE_SZ) == workers.PIPE_BYTES
+        made = pool.run(_pids_and_squares, 3, range(200_000))
+    assert [value for _, value in made] == [3 * i * i for i in range(200_000)]
