@@ -231,6 +231,7 @@ def fork_sending(work, spool: str | None = None) -> tuple[int, int] | None:
     """(pid, the read end of its pipe) of a forked process that sends back what work() gives (_send,
     read by _receive), or leaves it in the folder `spool`; None when the system refuses to fork."""
     read, write = os.pipe()
+    workers.widen_pipe(read)
     try:
         pid = os.fork()
     except OSError:

@@ -97,14 +97,22 @@ PIPE_BYTES = 1 << 20  # Linux's default limit for an unprivileged process (/proc
 
 
 def widen_pipes(pool) -> None:
-    """Let the pipes that carry a pool's work and results hold a megabyte, not 64 KB: a batch of parsed
-    files or converted bodies is megabytes, which then cross in a few writes instead of a wake-up of
-    the reader every 64 KB. Nothing changes where the system refuses (another OS, a lower limit)."""
+    """Let the pipes that carry a pool's work and results hold a megabyte (widen_pipe)."""
     for queue in (getattr(pool, "_inqueue", None), getattr(pool, "_outqueue", None)):
         try:
-            fcntl.fcntl(queue._reader.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
-        except (AttributeError, OSError, ValueError):
+            widen_pipe(queue._reader.fileno())
+        except AttributeError:
             pass
+
+
+def widen_pipe(descriptor: int) -> None:
+    """Let a pipe hold a megabyte, not 64 KB: a batch of parsed files or converted bodies is megabytes,
+    which then cross in a few writes instead of a wake-up of the reader every 64 KB. Nothing changes
+    where the system refuses (another OS, a lower limit)."""
+    try:
+        fcntl.fcntl(descriptor, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (AttributeError, OSError, ValueError):
+        pass
 
 
 class Pending:
