@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from site_builder import (__version__, cache, content, forked, index, listitems, output, pages, quick, render, schema, snapshot,
+from site_builder import (__version__, background, cache, content, forked, index, listitems, output, pages, quick, render, schema, snapshot,
                           spare, workers)
 from site_builder.bodies import link_line, link_rules
 from site_builder.errors import Problem, UsageError, fail_if_errors
@@ -220,7 +220,7 @@ def build_site(site_dir, output_dir, drafts, strict, base_url, site_label, use_c
     tree = spare.SpareTree(target, store.root) if use_cache else None
     label = str(site_path) if site_label is None else site_label  # as the loader names the site's files
     given = Given(drafts, strict, base_url, label, target, fingerprint_salt(site_path), time.time_ns())
-    surveyed = forked.Background(lambda: spare.survey(str(tree.spare) + os.sep)) if tree and tree.spare.is_dir() else None
+    surveyed = background.Background(lambda: spare.survey(str(tree.spare) + os.sep)) if tree and tree.spare.is_dir() else None
     try:
         done = build_quickly(site_path, store, tree, given, watch, surveyed) if tree is not None else None
         return done or build_fully(site_path, store, tree, given, watch, keep, surveyed)
@@ -249,7 +249,7 @@ class Given:
 
 def build_quickly(site_path: Path, store, tree, given: Given, watch, surveyed=None) -> Result | None:
     """A build by the quick path, published; None when the full build must run. `surveyed`: a
-    forked.Background giving spare.survey() of the spare tree."""
+    background.Background giving spare.survey() of the spare tree."""
     last = snapshot.load(store)
     old = tree.manifests.get("output")
     if (last is None or (last.options, last.salt) != (given.options, given.salt) or not old

@@ -24,7 +24,7 @@ import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from site_builder import claim_pages, content, exports, forked, index, listitems, moves, pages, render, source_pages
+from site_builder import background, claim_pages, content, exports, forked, index, listitems, moves, pages, render, source_pages
 from site_builder.bodies import Body, BodyRenderer, link_rules, unlinked_drafts
 from site_builder.errors import Problem
 from site_builder.memo import (CARD_FIELDS, StoredBodies, body_keys, body_start, file_head, frame_digest, read_bytes, saved_file,
@@ -313,10 +313,10 @@ def rendered(env, common: dict, recipe) -> bytes | Problem:
 
 
 def render_recipes(site_dir: Path, store, common: dict, recipes: list, items: listitems.KeptItems | None = None) -> dict | None:
-    """path -> bytes of each recipe's page, in two processes when there is enough to do (forked.in_two);
+    """path -> bytes of each recipe's page, in two processes when there is enough to do (background.in_two);
     None if one fails to render (the full build reports it). `items`: as render.environment's."""
     env = render.environment(site_dir, store=store, items=items) if recipes else None
-    results = forked.in_two(recipes, [forked.weight(r) for r in recipes], lambda some: [rendered(env, common, r) for r in some])
+    results = background.in_two(recipes, [forked.weight(r) for r in recipes], lambda some: [rendered(env, common, r) for r in some])
     if any(isinstance(data, Problem) for data in results):
         return None
     return {recipe.path: data for recipe, data in zip(recipes, results)}

@@ -6,7 +6,7 @@ of those stretches begins uses the idle core: the first saves the parsed files, 
 converted bodies, and gives back the site pickled for the snapshot (snapshot.strip_bodies). Together
 that is 0.5-0.6 s of work that used to come after the pages.
 
-Each saver is a forked.Background that leaves what it gives in a spool folder and exits. They are
+Each saver is a background.Background that leaves what it gives in a spool folder and exits. They are
 waited for before the page helper is forked: three processes at once would add a copy of this one to
 the build's peak memory. What a saver failed to save, this process saves at the end, as it would
 without one.
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from site_builder import forked, snapshot
+from site_builder import background, forked, snapshot
 from site_builder.memo import PARTS, Memo
 
 
@@ -25,8 +25,8 @@ class ColdSavers:
 
     def __init__(self, memo: Memo, store, spool: Path | None):
         self.memo, self.store, self.spool = memo, store, spool
-        self.files: forked.Background | None = None
-        self.rest: forked.Background | None = None
+        self.files: background.Background | None = None
+        self.rest: background.Background | None = None
 
     def save_files(self) -> None:
         """Fork the saver of the parsed files (all parsed, none indexed yet)."""
@@ -36,14 +36,14 @@ class ColdSavers:
         """Fork the saver of the converted bodies, which gives the site pickled for the snapshot."""
         self.rest = self._fork(("bodies",), lambda: snapshot.strip_bodies(site))
 
-    def _fork(self, parts: tuple, give) -> forked.Background | None:
+    def _fork(self, parts: tuple, give) -> background.Background | None:
         if self.spool is None or not forked.worth_forking(self.spool, len(self.memo.files)):
             return None
 
         def work():
             self.memo.save(self.store, parts=parts)
             return give()
-        return forked.Background(work, spool=self.spool)
+        return background.Background(work, spool=self.spool)
 
     def wait(self) -> None:
         """Wait for the savers to exit."""

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import os
-import pickle
 import subprocess
 
 import pytest
 
-from site_builder import cache, forked, output, pages, render
+from site_builder import background, cache, forked, output, pages, render
 from site_builder import memo as memo_module
 from site_builder.memo import Memo
 from site_builder.build import build
@@ -209,51 +207,10 @@ def test_a_killed_build_s_staging_folder_is_removed_by_the_next(tmp_path, monkey
     assert not abandoned.exists() and running.exists()
 
 
-def numbered(path, common, n, items):
-    """A make function whose page tells which process made it."""
-    return pages.Page(path, text=f"{path} {n} {len(items)}")
-
-
-def listing_recipes(count: int) -> list:
-    return [pages.Recipe(f"p{n}", numbered, (n, Many(range(n * 50)))) for n in range(count)]
-
-
-def test_in_two_gives_every_result_in_order_half_made_by_a_fork(monkeypatch):
-    monkeypatch.setattr(forked, "MIN_SPLIT_WEIGHT", 0)
-    monkeypatch.setenv("SITE_BUILDER_JOBS", "2")
-    parent, makers = os.getpid(), []
-    recipes = listing_recipes(9)
-
-    def make(recipe):
-        return (recipe.page({}).text, os.getpid())
-    made = forked.in_two(recipes, [forked.weight(r) for r in recipes], lambda some: [make(r) for r in some])
-    assert [text for text, _ in made] == [r.page({}).text for r in recipes]
-    makers = {pid for _, pid in made}
-    assert parent in makers and len(makers) == 2
-    weights = [9, 1, 1, 1, 8]
-    assert sum(weights[i] for i in forked.halve(weights)) == 10  # the heaviest apart, the light ones evening them
-
-
-def test_in_two_makes_here_what_a_failing_helper_did_not(monkeypatch):
-    monkeypatch.setattr(forked, "MIN_SPLIT_WEIGHT", 0)
-    monkeypatch.setenv("SITE_BUILDER_JOBS", "2")
-    parent = os.getpid()
-
-    def make(recipe):
-        if os.getpid() != parent:
-            raise RuntimeError("the helper fails")
-        return recipe.path
-    recipes = listing_recipes(6)
-    weights = [forked.weight(r) for r in recipes]
-    assert forked.in_two(recipes, weights, lambda some: [make(r) for r in some]) == [r.path for r in recipes]
-    monkeypatch.setenv("SITE_BUILDER_JOBS", "1")
-    assert forked.in_two(recipes, weights, lambda some: [make(r) for r in some]) == [r.path for r in recipes]  # no fork
-
-
 def test_a_card_edit_split_between_two_processes_gives_the_bytes_of_a_plain_build(tmp_path, monkeypatch):
     site = corpus.write_site(tmp_path / "site", 80, seed=5, actors=10, tags=4)
     build(site)
-    monkeypatch.setattr(forked, "MIN_SPLIT_WEIGHT", 0)
+    monkeypatch.setattr(background, "MIN_SPLIT_WEIGHT", 0)
     monkeypatch.setenv("SITE_BUILDER_JOBS", "2")
     forks = []
     original = os.fork
@@ -270,28 +227,6 @@ def test_a_card_edit_split_between_two_processes_gives_the_bytes_of_a_plain_buil
     result = build(site)
     assert "load and index" not in dict(result.timings) and len(forks) >= 2
     assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
-
-
-def test_background_work_is_done_in_another_process_and_given_once():
-    background = forked.Background(os.getpid)
-    assert background.pid is not None
-    assert background.result() not in (None, os.getpid())
-    assert background.result() is None  # used up
-
-
-def test_background_work_is_done_here_when_the_helper_fails_or_with_one_job(monkeypatch):
-    calls = []
-
-    def work():
-        calls.append(os.getpid())
-        if len(calls) == 1 and os.getpid() != parent:
-            raise RuntimeError("the helper fails")
-        return "done"
-    parent = os.getpid()
-    assert forked.Background(work).result() == "done"  # failed in the helper, made here
-    monkeypatch.setenv("SITE_BUILDER_JOBS", "1")
-    one = forked.Background(work)
-    assert one.pid is None and one.result() == "done"
 
 
 def beside_output(site) -> list:
@@ -336,15 +271,6 @@ def test_a_build_without_a_cache_still_publishes_when_the_swap_falls_back(tmp_pa
     assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
 
 
-def test_what_a_helper_sent_is_unpickled_as_it_comes_and_a_broken_report_is_none():
-    value = ({"a": "digest"}, [], b"x" * 3_000_000)
-    data = pickle.dumps(value, protocol=5)
-    for sent, expected in ((data, value), (data[: len(data) // 2], None), (b"", None), (b"not a pickle", None)):
-        source = io.BufferedReader(io.BytesIO(sent + b"trailing"))
-        assert forked.unpickled(source) == expected
-        assert source.read() == b""  # read to its end: the helper is never left blocked on a full pipe
-
-
 def test_a_cold_build_saves_the_parsed_files_and_bodies_in_savers_forked_before_indexing_and_planning(tmp_path, monkeypatch, helped):
     from site_builder import build as build_module, index
     site = corpus.write_site(tmp_path / "site", 40, seed=18, actors=8, tags=3)
@@ -386,11 +312,3 @@ def test_when_the_saver_fails_this_process_saves_the_memo(tmp_path, monkeypatch,
     assert sum("content/events/" in name for name in memo.files) == 40 and len(memo.bodies) >= 40  # saved here instead
     assert staging_folders(site) == [] and spool_folders(site) == []
     assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
-
-
-def test_background_work_can_be_left_in_a_spool_folder_which_is_removed_once_read(tmp_path):
-    background = forked.Background(lambda: (os.getpid(), b"x" * 1_000_000), spool=tmp_path / "state")
-    assert background.pid is not None and len(list((tmp_path / "state").glob("spooled-*"))) == 1
-    pid, data = background.result()
-    assert pid not in (None, os.getpid()) and data == b"x" * 1_000_000
-    assert list((tmp_path / "state").iterdir()) == []
