@@ -17,7 +17,7 @@ from site_builder import (__version__, background, cache, content, forked, index
                           spare, workers)
 from site_builder.bodies import link_line, link_rules
 from site_builder.errors import Problem, UsageError, fail_if_errors
-from site_builder.saving import ColdSavers
+from site_builder.saving import ColdSaver
 from site_builder.memo import Memo, add_bodies, forget_missing, parse_files, render_texts, with_field
 from site_builder.model import Event
 from site_builder.stream import PageStream, changed_pages, every_page_made
@@ -82,16 +82,13 @@ def remembering(memo: Memo, site_label: str, pool=workers.INLINE, stats: dict | 
 
 
 def load_site(site: Path, drafts=False, base_url=None, strict=False, site_label=None, memo=None,
-              pool=workers.INLINE, stats=None, loaded=None):
-    """Load and index the site; raise every error at once; return (Site, warnings). `loaded()`, if
-    given, is called once every file is parsed, before indexing."""
+              pool=workers.INLINE, stats=None):
+    """Load and index the site; raise every error at once; return (Site, warnings)."""
     label = str(site) if site_label is None else site_label
     parse = remembering(memo, label, pool, stats) if memo is not None else content.parse_each
-    files, problems = content.load(site, drafts=drafts, base_url=base_url, site_label=site_label, parse=parse)
+    loaded, problems = content.load(site, drafts=drafts, base_url=base_url, site_label=site_label, parse=parse)
     fail_if_errors(problems)
-    if loaded is not None:
-        loaded()
-    model, problems = index.index(files)
+    model, problems = index.index(loaded)
     if strict:
         problems = [replace(p, warning=False) for p in problems]
     fail_if_errors(problems)
@@ -141,9 +138,9 @@ def render_site(site_path: Path, drafts=False, strict=False, base_url=None, site
     return files, site, warnings, bodies
 
 
-def load_and_convert(site_path: Path, drafts, strict, base_url, site_label, memo, pool, watch, stats=None, loaded=None):
+def load_and_convert(site_path: Path, drafts, strict, base_url, site_label, memo, pool, watch, stats=None):
     """Load, check and index the site, then convert its bodies; return (Site, warnings, bodies)."""
-    site, warnings = load_site(site_path, drafts, base_url, strict, site_label, memo, pool, stats, loaded)
+    site, warnings = load_site(site_path, drafts, base_url, strict, site_label, memo, pool, stats)
     watch.lap("load and index")
     bodies, problems = render_bodies(site, memo, pool)
     fail_if_errors(problems)
@@ -284,14 +281,15 @@ def build_fully(site_path, store, tree, given: Given, watch, keep: list | None =
     watch.lap("read cache")
     if caching and tree.usable():
         store.key(create=True)  # here: helpers save to the store too, and two processes must not each make the secret
-    savers = ColdSavers(memo, store, staging_folder(store, tree) if caching and not memo.pages else None)
+    saver = ColdSaver(memo, store, staging_folder(store, tree) if caching and not memo.pages else None)
     helper = sink = None
     try:
-        site, warnings, bodies = load_fully(site_path, given, memo, watch, stats, savers)
+        site, warnings, bodies = load_fully(site_path, given, memo, watch, stats)
+        saver.start(site)
         tree = tree or spare.scratch(given.target)
         token = secrets.token_hex(8)  # of the snapshot this build leaves, and of the list items it keeps for the quick path
         planned = plan_site(site, bodies)
-        savers.wait()
+        saver.wait()
         helper = cold_helper(site, planned, site_path, store, token, tree) if not memo.pages else None
         readers: dict = {}
         cards: dict | None = {} if caching else None
@@ -306,9 +304,9 @@ def build_fully(site_path, store, tree, given: Given, watch, keep: list | None =
         watch.lap("plan and render pages")
         helper = forked.adopt(helper, files) if helper else forked.share(files, staging_folder(store, tree))
         publish(given.target, files, tree, surveyed.result() if surveyed else None)
-        unsaved, stripped = savers.close()
+        unsaved, stripped = saver.close()
     finally:
-        savers.close()
+        saver.close()
         if helper is not None:
             helper.close()
         if sink is not None:
@@ -330,16 +328,13 @@ def build_fully(site_path, store, tree, given: Given, watch, keep: list | None =
     return replace(result, timings=tuple(watch.laps))
 
 
-def load_fully(site_path: Path, given: Given, memo: Memo, watch, stats, savers: ColdSavers):
-    """Load and convert everything, forking a cold build's savers as soon as each has what it saves;
-    (the Site without its Markdown, warnings, bodies)."""
+def load_fully(site_path: Path, given: Given, memo: Memo, watch, stats):
+    """Load and convert everything in the worker pool; (the Site without its Markdown, warnings, bodies)."""
     with workers.Pool(start=not memo.files) as pool:  # a cold build forks its workers while small
         site, warnings, bodies = load_and_convert(site_path, given.drafts, given.strict, given.base_url, given.label, memo,
-                                                  pool, watch, stats, loaded=savers.save_files)
+                                                  pool, watch, stats)
     # The workers have exited: they must not hold memory while pages render, the build's peak.
-    site = without_markdown(site, memo)
-    savers.save_rest(site)
-    return site, warnings, bodies
+    return without_markdown(site, memo), warnings, bodies
 
 
 def made_result(target: Path, files: dict, events: int, warnings) -> Result:

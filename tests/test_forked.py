@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
 
 import pytest
 
@@ -271,7 +272,7 @@ def test_a_build_without_a_cache_still_publishes_when_the_swap_falls_back(tmp_pa
     assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
 
 
-def test_a_cold_build_saves_the_parsed_files_and_bodies_in_savers_forked_before_indexing_and_planning(tmp_path, monkeypatch, helped):
+def test_a_cold_build_saves_the_parsed_files_and_bodies_in_a_saver_forked_before_planning(tmp_path, monkeypatch, helped):
     from site_builder import build as build_module, index
     site = corpus.write_site(tmp_path / "site", 40, seed=18, actors=8, tags=3)
     parent, log = os.getpid(), tmp_path / "saves.log"
@@ -285,8 +286,12 @@ def test_a_cold_build_saves_the_parsed_files_and_bodies_in_savers_forked_before_
     monkeypatch.setattr(Memo, "save", noted_save)
     monkeypatch.setattr(index, "index", lambda *args: done.append("index") or index_files(*args))
     monkeypatch.setattr(build_module, "plan_site", lambda *args: done.append("plan") or plan(*args))
+    threads, start = [], background.Background.__init__
+    monkeypatch.setattr(background.Background, "__init__", lambda self, work, spool=None: threads.append(
+        (spool is not None, threading.active_count())) or start(self, work, spool))
     build(site)
-    assert sorted(log.read_text().splitlines()) == ["here pages after index plan", "saver bodies after index", "saver files after "]
+    assert sorted(log.read_text().splitlines()) == ["here pages after index plan", "saver files bodies after index"]
+    assert [count for spooled, count in threads if spooled] == [1]  # one saver, forked once the pool's threads are gone
     memo = Memo.load(cache.Store(site / ".cache" / "site-builder"))
     assert sum("content/events/" in name for name in memo.files) == 40 and len(memo.bodies) >= 40
     assert staging_folders(site) == [] and spool_folders(site) == []
