@@ -257,9 +257,8 @@ def _render(renderer_args, texts):
 
 
 def _render_keyed(shared, texts):
-    settings_key, renderer_args = shared
-    renderer = BodyRenderer(*renderer_args)
-    return [(cache.digest(settings_key, text), renderer.render(text)) for text in texts]
+    settings, renderer_args = shared
+    return [(body_key(settings, text), body) for text, body in zip(texts, _render(renderer_args, texts))]
 
 
 def settings_key(base_path: str, unsafe_html: bool, unlinked: frozenset) -> str:
@@ -267,10 +266,15 @@ def settings_key(base_path: str, unsafe_html: bool, unlinked: frozenset) -> str:
     return cache.digest(RENDERER, base_path, unsafe_html, *sorted(map(repr, unlinked)))
 
 
+def body_key(settings: str, text: str) -> str:
+    """The key a text's Body is kept under, given settings_key()."""
+    return cache.digest(settings, text)
+
+
 def body_keys(texts: list[str], base_path: str, unsafe_html: bool, unlinked: frozenset) -> list[str]:
     """The key each text's Body is kept under: its text and every setting that changes its HTML."""
     settings = settings_key(base_path, unsafe_html, unlinked)
-    return [cache.digest(settings, text) for text in texts]
+    return [body_key(settings, text) for text in texts]
 
 
 class StoredBodies(dict):
@@ -321,7 +325,7 @@ def render_texts(memo: Memo, texts: list[str], base_path: str, unsafe_html: bool
     """The Body of each Markdown text, rendering only those not in the memo."""
     if not memo.bodies:  # none to look up (a cold build): each text's key is taken where it is rendered
         made = pool.run(_render_keyed, (settings_key(base_path, unsafe_html, unlinked), (base_path, unsafe_html, unlinked)), texts)
-        memo.bodies, memo.dirty = {}, memo.dirty or bool(made)
+        memo.dirty = memo.dirty or bool(made)
         return [memo.bodies.setdefault(key, body) for key, body in made]  # equal texts: one Body, as below
     keys = body_keys(texts, base_path, unsafe_html, unlinked)
     todo = sorted({key: text for key, text in zip(keys, texts) if key not in memo.bodies}.items())
