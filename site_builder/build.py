@@ -60,9 +60,10 @@ def site_folder(site_dir) -> Path:
     return path
 
 
-def remembering(memo: Memo, site_label: str, pool=workers.INLINE, stats: dict | None = None):
+def remembering(memo: Memo, site_label: str, pool=workers.INLINE, stats: dict | None = None, convert: tuple | None = None):
     """A content.load `parse` that takes unchanged files from the memo (and forgets deleted ones),
-    noting each file's stat in `stats` if given."""
+    noting each file's stat in `stats` if given, and converting bodies as it parses if `convert`
+    (BodyRenderer's base path and unsafe_html: see memo.parse_files)."""
     seen = set()
 
     def parse(loader, site, label, paths):
@@ -73,7 +74,7 @@ def remembering(memo: Memo, site_label: str, pool=workers.INLINE, stats: dict | 
             relative = text[len(prefix):] if text.startswith(prefix) else path.relative_to(site).as_posix()
             seen.add(key := f"{site_label}|{relative.replace(os.sep, '/')}")
             return key
-        results = parse_files(memo, loader, site, label, paths, name, pool, stats)
+        results = parse_files(memo, loader, site, label, paths, name, pool, stats, convert)
         if loader is content.load_actor:  # actors load last: every current file has been seen
             forget_missing(memo, seen)
         return results
@@ -85,8 +86,15 @@ def load_site(site: Path, drafts=False, base_url=None, strict=False, site_label=
               pool=workers.INLINE, stats=None):
     """Load and index the site; raise every error at once; return (Site, warnings)."""
     label = str(site) if site_label is None else site_label
-    parse = remembering(memo, label, pool, stats) if memo is not None else content.parse_each
-    loaded, problems = content.load(site, drafts=drafts, base_url=base_url, site_label=site_label, parse=parse)
+    settings = content.load_settings(site, label, base_url)  # first: they say how bodies are converted
+    parse = content.parse_each
+    if memo is not None:
+        # With nothing remembered, every body is converted where its file is parsed: in a worker,
+        # without sending the Markdown back to one, nor waiting for the slowest parse to end.
+        cold = not memo.files and not memo.bodies
+        parse = remembering(memo, label, pool, stats, (settings[0].base_path, settings[0].unsafe_html) if cold else None)
+    loaded, problems = content.load(site, drafts=drafts, base_url=base_url, site_label=site_label, parse=parse,
+                                    settings=settings)
     fail_if_errors(problems)
     model, problems = index.index(loaded)
     if strict:

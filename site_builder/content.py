@@ -396,11 +396,13 @@ def drop_drafts(events, drafts: bool):
 
 
 def load(site_dir, drafts: bool = False, base_url: str | None = None, site_label: str | None = None,
-         parse=parse_each):
-    """Read and check the whole site; return (Content, problems). `parse` may cache or parallelise."""
+         parse=parse_each, settings: tuple | None = None):
+    """Read and check the whole site; return (Content, problems). `parse` may cache or parallelise;
+    `settings`: what load_settings gave, if the caller read them first."""
     site = Path(site_dir)
     site_label = str(site_dir) if site_label is None else site_label
-    settings, problems = load_settings(site, site_label, base_url)
+    settings, problems = load_settings(site, site_label, base_url) if settings is None else settings
+    problems = list(problems)
     events, found, failed = load_events(site, site_label, parse)
     problems += found
     actors, found = load_actors(site, site_label, parse)

@@ -39,6 +39,9 @@ class Memo:
     saved: dict = field(default_factory=dict, repr=False)  # shard name -> its signature when loaded or saved
     # serve: a predicate on file names its watcher knows unchanged since their entry was made (never saved)
     trust: object = field(default=None, repr=False, compare=False)
+    # Markdown text -> the key of its Body in `bodies`, converted as its file was parsed, before the
+    # drafts left out were known (parse_files with `convert`; render_texts takes them; never saved)
+    converted: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def load(cls, store: cache.Store) -> "Memo":
@@ -159,14 +162,14 @@ def file_digest(data: bytes) -> bytes:
     return hashlib.sha256(data).digest()[:16]
 
 
-# This process parses a larger share than a worker: a worker also pickles every model it sends (at
-# 10,000 events, with even shares this process then waited 0.1-0.2 s for the worker; with 54 % of the
-# files here, the load took 1.51-1.54 s, against 1.58-1.62).
-PARSE_HERE = 1.08
+# This process parses about as much as a worker: a worker also pickles every model and body it sends,
+# this process unpickles them. At 10,000 events, with bodies converted as they are parsed, load and
+# Markdown took 1.85-1.95 s with 49 % here, 1.89-2.07 s with 54 % and 2.0-2.1 s with 46 % (4 rounds).
+PARSE_HERE = 0.98
 
 
 def _parse(shared, paths):
-    loader, site, site_label = shared
+    loader, site, site_label, convert = shared
     results, site_real = [], real_path(site)  # once, not for every file (0.1 s of CPU at 10,000 events)
     for path in paths:
         found = {}
@@ -175,7 +178,18 @@ def _parse(shared, paths):
         start = body_start(data, model) if data is not None and getattr(model, "body", "") else None
         results.append((model, problems, start, file_head(model, data, start), None if data is None else file_digest(data),
                         found.get("")))
-    return results
+    # Converted after the batch is parsed, not file by file: cmark's allocations amid the parser's
+    # took a quarter more CPU (3.8 s against 3.1 s to load and convert 10,000 events in one process).
+    converted = _convert_parsed([result[0] for result in results], convert) if convert else [None] * len(results)
+    return [(*result, made) for result, made in zip(results, converted)]
+
+
+def _convert_parsed(models: list, convert: tuple) -> list:
+    """(key, Body) of each model's body that render_bodies converts (every event's, an actor's with text),
+    converted as if no draft were left out (render_texts sorts that out); None for the rest."""
+    renderer, settings = BodyRenderer(*convert), settings_key(*convert, frozenset())
+    return [(body_key(settings, model.body), renderer.render(model.body))
+            if model is not None and (isinstance(model, Event) or model.body.strip()) else None for model in models]
 
 
 # The fields an edit may change and move the event in no list, count or warning: what its card and
@@ -214,9 +228,11 @@ def head_digest(model) -> str | None:
 
 
 def parse_files(memo: Memo, loader, site: Path, site_label: str, paths: list[Path], display,
-                pool=workers.INLINE, stats: dict | None = None) -> list:
+                pool=workers.INLINE, stats: dict | None = None, convert: tuple | None = None) -> list:
     """[(model or None, problems)] for each path: from the memo when the bytes are unchanged;
-    each file's stat, taken before it was read, in `stats` under its name (if given).
+    each file's stat, taken before it was read, in `stats` under its name (if given). With `convert`
+    (a BodyRenderer's base path and unsafe_html), the bodies of the files parsed are converted too, as
+    if no draft were left out, into `memo.bodies` and `memo.converted` (render_texts sorts them out).
 
     A file's bytes are held only while it is looked at: holding them all until every file is
     parsed cost 560 MB at 100,000 events."""
@@ -235,10 +251,13 @@ def parse_files(memo: Memo, loader, site: Path, site_label: str, paths: list[Pat
             missing.append(i)
         elif entry[3] is not None and not entry[1].body:
             memo.files[name] = (digest, _with_body(entry[1], data, entry[3]), *entry[2:])
-    fresh = pool.run(_parse, (loader, site, site_label), [paths[i] for i in missing], here=PARSE_HERE)
-    for i, (model, problems, start, head, digest, found) in zip(missing, fresh):
+    fresh = pool.run(_parse, (loader, site, site_label, convert), [paths[i] for i in missing], here=PARSE_HERE)
+    for i, (model, problems, start, head, digest, found, converted) in zip(missing, fresh):
         if stats is not None and found is not None:  # the worker's look, taken before the model's read, is the one that counts
             stats[names[i]] = found
+        if converted is not None:
+            memo.converted[model.body] = converted[0]
+            memo.bodies.setdefault(*converted)  # equal texts: one Body
         memo.files[names[i]] = (digest, model, tuple(problems), start, head)
         memo.dirty = True
     return [memo.files[name][1:3] for name in names]
@@ -259,6 +278,29 @@ def _render(renderer_args, texts):
 def _render_keyed(shared, texts):
     settings, renderer_args = shared
     return [(body_key(settings, text), body) for text, body in zip(texts, _render(renderer_args, texts))]
+
+
+def _render_cold(memo: Memo, texts: list[str], converted: dict, renderer_args: tuple, pool) -> list:
+    """render_texts in a cold build: the bodies converted while parsing (`converted`: text -> key) are
+    kept, unless they link to a draft left out; the rest are converted here, each keyed where it is."""
+    settings, unlinked = settings_key(*renderer_args), renderer_args[2]
+    keys = [converted.get(text) for text in texts]
+    if unlinked:  # the parse converted them as if no draft were left out, and keyed them so
+        made, memo.bodies = memo.bodies, {}
+        for i, (text, key) in enumerate(zip(texts, keys)):
+            body = made.get(key) if key is not None else None
+            keys[i] = None if body is None or unlinked.intersection(body.links) else body_key(settings, text)
+            if keys[i] is not None:
+                memo.bodies.setdefault(keys[i], body)
+    todo = [i for i, key in enumerate(keys) if key is None]
+    made = pool.run(_render_keyed, (settings, renderer_args), [texts[i] for i in todo])
+    for i, (key, body) in zip(todo, made):
+        keys[i] = key
+        memo.bodies.setdefault(key, body)  # equal texts: one Body, as in a warm build
+    if len(memo.bodies) > len(set(keys)):  # the drafts left out were converted too
+        memo.bodies = {key: memo.bodies[key] for key in keys}
+    memo.dirty = memo.dirty or bool(made) or bool(converted)
+    return [memo.bodies[key] for key in keys]
 
 
 def settings_key(base_path: str, unsafe_html: bool, unlinked: frozenset) -> str:
@@ -323,10 +365,9 @@ def _saved_shard(store: cache.Store, name: str) -> dict:
 def render_texts(memo: Memo, texts: list[str], base_path: str, unsafe_html: bool, unlinked: frozenset,
                  pool=workers.INLINE) -> list:
     """The Body of each Markdown text, rendering only those not in the memo."""
-    if not memo.bodies:  # none to look up (a cold build): each text's key is taken where it is rendered
-        made = pool.run(_render_keyed, (settings_key(base_path, unsafe_html, unlinked), (base_path, unsafe_html, unlinked)), texts)
-        memo.dirty = memo.dirty or bool(made)
-        return [memo.bodies.setdefault(key, body) for key, body in made]  # equal texts: one Body, as below
+    converted, memo.converted = memo.converted, {}
+    if converted or not memo.bodies:  # a cold build: nothing to look up
+        return _render_cold(memo, texts, converted, (base_path, unsafe_html, unlinked), pool)
     keys = body_keys(texts, base_path, unsafe_html, unlinked)
     todo = sorted({key: text for key, text in zip(keys, texts) if key not in memo.bodies}.items())
     fresh = pool.run(_render, (base_path, unsafe_html, unlinked), [t for _, t in todo])

@@ -173,3 +173,59 @@ def test_a_cold_memo_keys_each_body_where_it_is_rendered_as_a_warm_one_looks_it_
     warm = Memo(bodies=dict(cold.bodies))
     again = render_texts(warm, texts, "/t/", False, frozenset({("event", "draft-one")}))
     assert all(a is b for a, b in zip(again, bodies)) and not warm.dirty
+
+
+class NoPool:
+    """A pool that must not be asked to convert anything."""
+
+    def run(self, function, shared, items, **_):
+        assert not items, f"{len(items)} bodies converted again"
+        return []
+
+
+def converted_memo(texts: list[str], base_path="/t/", unsafe_html=False) -> memo.Memo:
+    """A memo as a cold build's parse leaves it: every text converted as if no draft were left out."""
+    from types import SimpleNamespace
+    made = memo.Memo()
+    for text, (key, body) in zip(texts, memo._convert_parsed([SimpleNamespace(body=t) for t in texts], (base_path, unsafe_html))):
+        made.converted[text] = key
+        made.bodies.setdefault(key, body)
+    return made
+
+
+def test_bodies_converted_while_parsing_are_used_as_they_are_when_no_draft_is_left_out():
+    texts = ["Links [an event](event:one).", "No link here.", "No link here."]
+    cold = converted_memo(texts)
+    kept = dict(cold.bodies)
+    bodies = memo.render_texts(cold, texts, "/t/", False, frozenset(), NoPool())
+    assert [b.html for b in bodies] == [b.html for b in memo.render_texts(memo.Memo(), texts, "/t/", False, frozenset())]
+    assert all(any(b is k for k in kept.values()) for b in bodies) and bodies[1] is bodies[2]
+    assert list(cold.bodies) == list(dict.fromkeys(memo.body_keys(texts, "/t/", False, frozenset())))
+    assert not cold.converted  # taken once
+
+
+def test_a_body_converted_while_parsing_is_converted_again_if_it_links_a_draft_left_out():
+    texts = ["Links [a draft](event:draft-one).", "No link here.", "Links [an actor](actor:nato)."]
+    unlinked = frozenset({("event", "draft-one")})
+    cold = converted_memo(texts + ["A draft's own body."])
+    kept = dict(cold.bodies)
+    bodies = memo.render_texts(cold, texts, "/t/", False, unlinked)
+    fresh = memo.render_texts(memo.Memo(), texts, "/t/", False, unlinked)
+    assert [b.html for b in bodies] == [b.html for b in fresh]
+    assert "<span>a draft</span>" in bodies[0].html and not any(bodies[0] is k for k in kept.values())
+    assert all(any(b is k for k in kept.values()) for b in bodies[1:])  # not converted again
+    # keyed as a warm build with that draft left out looks them up; the draft's own body is not kept
+    assert sorted(cold.bodies) == sorted(memo.body_keys(texts, "/t/", False, unlinked))
+
+
+def test_a_cold_builds_memo_holds_the_bodies_a_warm_build_looks_up(scratch):
+    scratch.event("draft-one", extra="draft: true\n", body="A draft.")
+    scratch.event("links-the-draft", title="Links", body="See [the draft](event:draft-one) and [NATO](actor:nato).")
+    scratch.event("plain", title="Plain", body="Nothing *linked*.")
+    scratch.build()
+    page = scratch.read("events/links-the-draft/index.html")
+    assert "<span>the draft</span>" in page and 'href="/actors/nato/"' in page
+    store = cache.Store(scratch.root / ".cache" / "site-builder")
+    saved = memo.Memo.load(store)
+    texts = [e.body for e in content.load(scratch.root)[0].events if not e.draft]
+    assert set(saved.bodies) == set(memo.body_keys(texts, "/", False, frozenset({("event", "draft-one")})))
