@@ -123,6 +123,18 @@ class Template(jinja2.Template):
         return super()._from_namespace(environment, namespace, dict(globals))
 
 
+class Environment(jinja2.Environment):
+    """Finds a template loaded before in a plain dict: Jinja's cache takes a lock and makes a weak
+    reference on every lookup, and a page looks up five (itself, base.html, three files of macros).
+    Templates never change under an environment (auto_reload is off: serve makes a new one)."""
+
+    def _load_template(self, name, globals):
+        found = self.__dict__.setdefault("loaded", {}).get(name)
+        if found is None or globals:
+            found = self.loaded[name] = super()._load_template(name, globals)
+        return found
+
+
 def environment(site_dir: Path, serve_values: dict | None = None, store=None, items=None) -> jinja2.Environment:
     """A Jinja environment that looks in SITE/templates, then the default theme (compiled templates
     kept in `store`, if given; list items kept and made as `items`, a listitems.KeptItems, says)."""
@@ -131,7 +143,7 @@ def environment(site_dir: Path, serve_values: dict | None = None, store=None, it
     if own.is_dir():
         loaders.append(SiteLoader(own, site_dir))
     loaders.append(jinja2.FileSystemLoader(str(theme_dir())))
-    env = jinja2.Environment(
+    env = Environment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
