@@ -67,12 +67,8 @@ def remembering(memo: Memo, site_label: str, pool=workers.INLINE, stats: dict | 
     seen = set()
 
     def parse(loader, site, label, paths):
-        prefix = os.path.join(str(site), "")
-
-        def name(path):  # the path within the site, as relative_to(site).as_posix() gives it, by slicing
-            text = str(path)
-            relative = text[len(prefix):] if text.startswith(prefix) else path.relative_to(site).as_posix()
-            seen.add(key := f"{site_label}|{relative.replace(os.sep, '/')}")
+        def name(path):
+            seen.add(key := f"{site_label}|{content.within(site, path)}")
             return key
         results = parse_files(memo, loader, site, label, paths, name, pool, stats, convert)
         if loader is content.load_actor:  # actors load last: every current file has been seen

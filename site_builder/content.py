@@ -178,6 +178,13 @@ def inside(site: Path, path: Path, site_real: str | None = None) -> bool:
     return (real_path(path) + os.sep).startswith(folder)
 
 
+def within(site: Path, path: Path) -> str:
+    """The path within the site, as path.relative_to(site).as_posix() gives it, by slicing (pathlib's
+    takes 10 µs, twice for each file a build reads)."""
+    text, prefix = str(path), os.path.join(str(site), "")
+    return text[len(prefix):].replace(os.sep, "/") if text.startswith(prefix) else path.relative_to(site).as_posix()
+
+
 def real_path(path) -> str:
     """The absolute path with every link followed (as os.path.realpath, but asking the kernel, which
     takes one lookup instead of a stat per folder on the way: 0.3 s for 10,000 files)."""
@@ -199,7 +206,7 @@ def load_file(site, site_label, path, rule, data: bytes | None = None, site_real
 
     Returns (display, doc, values, lines, problems); `lines` maps each field path
     (`actors[2].name`) to the line it stands on."""
-    display = label(site_label, path.relative_to(site).as_posix())
+    display = label(site_label, within(site, path))
     if not inside(site, path, site_real):
         return display, None, None, {}, [Problem(display, 1, "file", "is a link to a file outside the site (copy it in instead)")]
     doc, problems = read_document(path, display, data=data)
