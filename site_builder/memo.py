@@ -283,8 +283,8 @@ def _render_keyed(shared, texts):
 def _render_cold(memo: Memo, texts: list[str], converted: dict, renderer_args: tuple, pool) -> list:
     """render_texts in a cold build: the bodies converted while parsing (`converted`: text -> key) are
     kept, unless they link to a draft left out; the rest are converted here, each keyed where it is."""
-    settings, unlinked = settings_key(*renderer_args), renderer_args[2]
-    keys = [converted.get(text) for text in texts]
+    settings, unlinked, bodies = settings_key(*renderer_args), renderer_args[2], memo.bodies
+    keys = [key if (key := converted.get(text)) in bodies else None for text in texts]  # (a body let go of: made again)
     if unlinked:  # the parse converted them as if no draft were left out, and keyed them so
         made, memo.bodies = memo.bodies, {}
         for i, (text, key) in enumerate(zip(texts, keys)):

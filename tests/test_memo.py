@@ -229,3 +229,11 @@ def test_a_cold_builds_memo_holds_the_bodies_a_warm_build_looks_up(scratch):
     saved = memo.Memo.load(store)
     texts = [e.body for e in content.load(scratch.root)[0].events if not e.draft]
     assert set(saved.bodies) == set(memo.body_keys(texts, "/", False, frozenset({("event", "draft-one")})))
+
+
+def test_a_converted_body_let_go_of_is_converted_again():
+    texts = ["One *text*.", "Another."]
+    cold = converted_memo(texts)
+    del cold.bodies[cold.converted[texts[0]]]  # e.g. left from a build that failed, then pruned
+    bodies = memo.render_texts(cold, texts, "/t/", False, frozenset())
+    assert [b.html for b in bodies] == [b.html for b in memo.render_texts(memo.Memo(), texts, "/t/", False, frozenset())]
