@@ -237,3 +237,15 @@ def test_a_converted_body_let_go_of_is_converted_again():
     del cold.bodies[cold.converted[texts[0]]]  # e.g. left from a build that failed, then pruned
     bodies = memo.render_texts(cold, texts, "/t/", False, frozenset())
     assert [b.html for b in bodies] == [b.html for b in memo.render_texts(memo.Memo(), texts, "/t/", False, frozenset())]
+
+
+def test_parsed_files_cross_a_pipe_unchanged(scratch):
+    scratch.event("one", body="First *body*.")
+    scratch.event("two", title="Two", body="Second body.")
+    paths = sorted((scratch.root / "content" / "events").glob("*.md"))
+    made = memo._parse((content.load_event, scratch.root, "", ("/", False)), paths)
+    again = pickle.loads(pickle.dumps(made, protocol=5))  # as a worker sends them: bodies first
+    assert type(again) is list and len(again) == 2
+    assert [(r[0].slug, r[0].body, r[2:6], r[6][0], r[6][1].html) for r in again] == \
+        [(r[0].slug, r[0].body, r[2:6], r[6][0], r[6][1].html) for r in made]
+    assert "<em>body</em>" in again[0][6][1].html
