@@ -9,15 +9,19 @@ into a staging folder beside the spare tree, with a report of them, says it is d
 down a pipe (so it never waits for this process to read), and the publisher moves the pages in: their
 bytes never travel back. Then it may do more (`after`: serve's first helper gives back the list items it
 made) and send back what that gave.
+A cold build's helper, its share made, goes on with pages this process would make (Claims).
 A page's bytes depend only on its recipe, so which process makes it never changes the output.
 """
 
 from __future__ import annotations
 
 import ctypes
+import mmap
+import multiprocessing
 import os
 import pickle
 import shutil
+import struct
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -71,6 +75,50 @@ def helper_share(recipes: list, share: float = HELPER_SHARE) -> set[str]:
     return whole | set(plain[:int(room)])
 
 
+def takeable(recipes: list, helper_paths: set) -> list[str]:
+    """The pages this process makes that the helper, its own share made, may take over: those that list
+    nothing (no list item made for one is reused by another), in the order they are published."""
+    return sorted(r.path for r in recipes if r.path not in helper_paths and weight(r) == 1)
+
+
+class Claims:
+    """Who makes each takeable page: this process claims them from the front as it publishes them, the
+    helper, once its own share is made, from the back, one at a time under a lock both share across the
+    fork. However their speeds differ (two processes on a busy machine, a page slower than weighed),
+    neither is left working alone at the end while the other has finished."""
+
+    def __init__(self):
+        self.lock = multiprocessing.get_context("fork").Lock()
+        self.bounds = mmap.mmap(-1, 8)  # anonymous and shared: (front, back), the first page unclaimed at each end
+        self.bounds[:] = struct.pack("ii", 0, 2 ** 31 - 1)
+        self.paths: list[str] = []
+        self.index: dict[str, int] = {}
+
+    def set_paths(self, paths: list[str]) -> None:
+        """The takeable pages (takeable()), worked out alike in both processes."""
+        self.paths, self.index = paths, {path: i for i, path in enumerate(paths)}
+
+    def claim(self, path: str) -> bool:
+        """In this process: claim a page (they come in order); False if the helper has taken it."""
+        number = self.index[path]
+        with self.lock:
+            front, back = struct.unpack("ii", self.bounds)
+            if number >= min(back, len(self.paths)):
+                return False
+            self.bounds[:] = struct.pack("ii", max(front, number + 1), back)
+        return True
+
+    def take(self) -> str | None:
+        """In the helper: take the last page nobody has claimed, or None when none is left."""
+        with self.lock:
+            front, back = struct.unpack("ii", self.bounds)
+            back = min(back, len(self.paths))
+            if back <= front:
+                return None
+            self.bounds[:] = struct.pack("ii", front, back - 1)
+        return self.paths[back - 1]
+
+
 def worth_forking(state_dir: Path | None, pages: int) -> bool:
     """Whether a helper can and should be forked for this many pages to make."""
     return (state_dir is not None and pages >= MIN_PAGES and workers.jobs() > 1 and hasattr(os, "fork")
@@ -96,11 +144,14 @@ def start_early(every_page, state_dir: Path | None, events: int, share: float | 
     and the helper makes its share of them. None when not worth it or not possible."""
     if not worth_forking(state_dir, events):
         return None
-    helper = Helper(state_dir, share=COLD_HELPER_SHARE if share is None else share)
+    helper = Helper(state_dir, share=COLD_HELPER_SHARE if share is None else share, claims=Claims())
 
     def work():
         stream = every_page()
-        return stream, sorted(helper_share(list(stream.recipes.values()), helper.share))
+        recipes = list(stream.recipes.values())
+        paths = helper_share(recipes, helper.share)
+        helper.claims.set_paths(takeable(recipes, paths))
+        return stream, sorted(paths)
     if not helper.start(work):
         helper.close()
         return None
@@ -121,8 +172,14 @@ def adopt(helper: "Helper", files: dict) -> "Helper":
     deferred = deferred_paths(files)
     if deferred:
         helper.stream = files[deferred[0]].source
-        for path in helper_share([helper.stream.recipes[path] for path in deferred], helper.share):
+        recipes = [helper.stream.recipes[path] for path in deferred]
+        paths = helper_share(recipes, helper.share)
+        for path in paths:
             files[path] = spare.Staged(helper, path)
+        if helper.claims is not None:  # the helper may take these over: they are made through it (produce)
+            helper.claims.set_paths(takeable(recipes, paths))
+            for path in helper.claims.paths:
+                files[path] = spare.Deferred(helper, path)
     return helper
 
 
@@ -158,7 +215,7 @@ def map_big_blocks() -> None:
 class Helper:
     """A forked process making some pages of a PageStream into a staging folder."""
 
-    def __init__(self, state_dir: Path, after=None, share: float = HELPER_SHARE):
+    def __init__(self, state_dir: Path, after=None, share: float = HELPER_SHARE, claims: Claims | None = None):
         state_dir.mkdir(parents=True, exist_ok=True)
         remove_abandoned(state_dir)
         self.folder = tempfile.mkdtemp(prefix=f"staged-{os.getpid()}-", dir=state_dir)
@@ -169,6 +226,8 @@ class Helper:
         self.after, self._after_result = after, None  # run in the helper once its pages are made; what it gave
         self.reader = None  # the pipe, once the report of the pages is read from it
         self.share = share  # of the weighed pages (helper_share)
+        self.claims = claims  # of the pages either process may make (a cold build's helper)
+        self.taken_over = claims is not None  # spare.update_spare publishes the pages it may take late
 
     def start(self, work) -> bool:
         """Fork the helper, which makes the pages `work()` gives as (PageStream, paths); False if the
@@ -195,8 +254,11 @@ class Helper:
         code = 1
         try:
             stream, paths = work()
-            stream.recipes = {path: stream.recipes[path] for path in paths}  # let go of the others' plans
+            takeable = self.claims.paths if self.claims is not None else []
+            stream.recipes = {path: stream.recipes[path] for path in (*paths, *takeable)}  # let go of the others' plans
             digests = {path: self._make(stream, path) for path in paths}
+            while self.claims is not None and (path := self.claims.take()) is not None:
+                digests[path] = self._make(stream, path)
             with open(os.path.join(self.folder, REPORT), "wb") as report:
                 pickle.dump((digests, list(stream.problems.values())), report, protocol=5)
             os.write(pipe, b"1")
@@ -219,6 +281,15 @@ class Helper:
         spare.make_folder(os.path.dirname(target), self.folders)
         with open(target, "xb") as handle:
             handle.write(data)
+
+    def produce(self, path: str) -> tuple[bytes, str]:
+        """A takeable page's bytes and digest (as spare.Deferred asks): made here when claimed first, else
+        the helper's, read back once it is done (it then has nothing left to take: it takes from the back)."""
+        if self.claims.claim(path):
+            return self.stream.produce(path)
+        where, digest = self.locate(path)
+        with open(where, "rb") as made:
+            return made.read(), digest
 
     def locate(self, path: str) -> tuple[str, str]:
         """Where a page the helper made is now, and its digest; waits for the helper to finish. If

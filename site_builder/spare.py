@@ -234,8 +234,7 @@ def update_spare(spare: Path, output: Path, files: dict, manifests: dict, survey
     except OSError:  # something came after the survey: look again
         found = prune(root, survey(root), files)
     folders: set = set()
-    # Staged files last: another process is still making them while this one makes the rest.
-    for relative in sorted(files, key=lambda rel: (isinstance(files[rel], Staged), rel)):
+    for relative in sorted(files, key=lambda rel: (_turn(files[rel]), rel)):
         data, staged = files[relative], None
         if isinstance(data, Deferred):
             payload, digest = data.produce()
@@ -264,6 +263,14 @@ def update_spare(spare: Path, output: Path, files: dict, manifests: dict, survey
             key = stat_key(root + relative)
         new[relative] = [digest, *key]
     return new
+
+
+def _turn(data) -> int:
+    """When update_spare publishes a file: those made here first, then those another process may take
+    over (its source `taken_over`), then those it makes (Staged), while it is still making them."""
+    if isinstance(data, Staged):
+        return 2
+    return 1 if isinstance(data, Deferred) and getattr(data.source, "taken_over", False) else 0
 
 
 def level(spare: Path, output: Path, spare_entries: dict, entries: dict) -> dict:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import struct
 import subprocess
 import threading
+import time
 
 import pytest
 
@@ -318,3 +320,45 @@ def test_when_the_saver_fails_this_process_saves_the_memo(tmp_path, monkeypatch,
     assert sum("content/events/" in name for name in memo.files) == 40 and len(memo.bodies) >= 40  # saved here instead
     assert staging_folders(site) == [] and spool_folders(site) == []
     assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
+
+
+def test_claims_give_each_page_to_one_process_this_one_from_the_front_the_helper_from_the_back():
+    claims = forked.Claims()
+    claims.set_paths([f"events/e{i:03d}/index.html" for i in range(200)])
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the helper: take until nothing is left
+        taken = []
+        while (path := claims.take()) is not None:
+            taken.append(path)
+        os.write(write, "\n".join(taken).encode())
+        os._exit(0)
+    os.close(write)
+    mine = [path for path in claims.paths if claims.claim(path)]
+    os.waitpid(pid, 0)
+    with os.fdopen(read) as pipe:
+        theirs = [line for line in pipe.read().split("\n") if line]
+    assert sorted(mine + theirs) == claims.paths  # each once
+    assert mine == claims.paths[:len(mine)] and sorted(theirs) == claims.paths[len(mine):]
+
+
+def test_pages_the_helper_takes_over_when_its_share_is_made_are_the_bytes_of_a_plain_build(tmp_path, monkeypatch, helped):
+    site = corpus.write_site(tmp_path / "site", 80, seed=11, actors=15, tags=5)
+    monkeypatch.setattr(forked, "helper_share", lambda recipes, share: {r.path for r in recipes if r.path.startswith("actors/")})
+    refused = []
+    original = forked.Claims.claim
+
+    def claim(self, path):  # the first claim waits until the helper has taken pages from the back
+        if not refused:
+            for _ in range(1000):
+                if struct.unpack("ii", self.bounds)[1] < len(self.paths):
+                    break
+                time.sleep(0.01)
+        refused.append(not original(self, path))
+        return not refused[-1]
+    monkeypatch.setattr(forked.Claims, "claim", claim)
+    result = build(site)
+    assert helped == [True] and result.rendered == result.pages
+    assert any(refused) and not all(refused)  # both made event pages
+    assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
+    assert staging_folders(site) == []
