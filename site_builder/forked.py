@@ -45,6 +45,7 @@ HELPER_SHARE = 0.5  # at most this share of the weighed pages goes to the helper
 COLD_HELPER_SHARE = 0.64
 BIG_BLOCK = 1 << 20  # map_big_blocks: bytes
 M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
+CLAIM_WAIT = 5  # seconds: Claims.claim
 REPORT = ".site-builder-report"  # in a helper's staging folder: the pages it made (no page has this path)
 
 
@@ -99,23 +100,34 @@ class Claims:
         self.paths, self.index = paths, {path: i for i, path in enumerate(paths)}
 
     def claim(self, path: str) -> bool:
-        """In this process: claim a page (they come in order); False if the helper has taken it."""
+        """In this process: claim a page (they come in order); False if the helper has taken it.
+        A lock held for seconds was held by a helper killed holding it: the page is made here then
+        (made by both, it is the same bytes, and the helper's copy is never moved in)."""
         number = self.index[path]
-        with self.lock:
+        if not self.lock.acquire(timeout=CLAIM_WAIT):
+            return True
+        try:
             front, back = struct.unpack("ii", self.bounds)
             if number >= min(back, len(self.paths)):
                 return False
             self.bounds[:] = struct.pack("ii", max(front, number + 1), back)
+        finally:
+            self.lock.release()
         return True
 
     def take(self) -> str | None:
-        """In the helper: take the last page nobody has claimed, or None when none is left."""
-        with self.lock:
+        """In the helper: take the last page nobody has claimed, or None when none is left (or the lock
+        stays held: this process was killed holding it, and the helper must not wait forever)."""
+        if not self.lock.acquire(timeout=CLAIM_WAIT):
+            return None
+        try:
             front, back = struct.unpack("ii", self.bounds)
             back = min(back, len(self.paths))
             if back <= front:
                 return None
             self.bounds[:] = struct.pack("ii", front, back - 1)
+        finally:
+            self.lock.release()
         return self.paths[back - 1]
 
 

@@ -362,3 +362,16 @@ def test_pages_the_helper_takes_over_when_its_share_is_made_are_the_bytes_of_a_p
     assert any(refused) and not all(refused)  # both made event pages
     assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
     assert staging_folders(site) == []
+
+
+def test_a_lock_left_held_by_a_killed_helper_costs_a_wait_not_a_hung_build(monkeypatch):
+    monkeypatch.setattr(forked, "CLAIM_WAIT", 0.2)
+    claims = forked.Claims()
+    claims.set_paths(["events/a/index.html", "events/b/index.html"])
+    pid = os.fork()
+    if pid == 0:  # a helper killed while it holds the lock
+        claims.lock.acquire()
+        os.kill(os.getpid(), 9)
+    os.waitpid(pid, 0)
+    assert claims.claim("events/a/index.html") is True  # made here
+    assert claims.take() is None  # and a helper whose first process died holding it stops taking
