@@ -359,7 +359,7 @@ def test_pages_the_helper_takes_over_when_its_share_is_made_are_the_bytes_of_a_p
     monkeypatch.setattr(forked.Claims, "claim", claim)
     result = build(site)
     assert helped == [True] and result.rendered == result.pages
-    assert any(refused) and not all(refused)  # both made event pages
+    assert any(refused)  # the helper made event pages of this process
     assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
     assert staging_folders(site) == []
 
