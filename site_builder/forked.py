@@ -239,7 +239,6 @@ class Helper:
         self.reader = None  # the pipe, once the report of the pages is read from it
         self.share = share  # of the weighed pages (helper_share)
         self.claims = claims  # of the pages either process may make (a cold build's helper)
-        self.taken_over = claims is not None  # spare.update_spare publishes the pages it may take late
 
     def start(self, work) -> bool:
         """Fork the helper, which makes the pages `work()` gives as (PageStream, paths); False if the
@@ -293,6 +292,12 @@ class Helper:
         spare.make_folder(os.path.dirname(target), self.folders)
         with open(target, "xb") as handle:
             handle.write(data)
+
+    @property
+    def taken_over(self) -> bool:
+        """Whether the pages made through this helper (produce) may be taken over by it: spare.update_spare
+        publishes them after the others."""
+        return self.claims is not None
 
     def produce(self, path: str) -> tuple[bytes, str]:
         """A takeable page's bytes and digest (as spare.Deferred asks): made here when claimed first, else

@@ -181,7 +181,7 @@ def _parse(shared, paths):
     # Converted after the batch is parsed, not file by file: cmark's allocations amid the parser's
     # took a quarter more CPU (3.8 s against 3.1 s to load and convert 10,000 events in one process).
     converted = _convert_parsed([result[0] for result in results], convert) if convert else [None] * len(results)
-    return Parsed(results, converted)
+    return Parsed((*result, made) for result, made in zip(results, converted))
 
 
 class Parsed(list):
@@ -191,13 +191,8 @@ class Parsed(list):
     file by file, each text between two bodies, it left holes too small for the pages rendered
     later, and the build's peak grew by 35 MB at 10,000 events."""
 
-    def __init__(self, results: list, converted: list):
-        super().__init__((*result, made) for result, made in zip(results, converted))
-        self.parts = results, converted
-
     def __reduce__(self):
-        results, converted = self.parts
-        return _parsed, (converted, results)
+        return _parsed, ([result[-1] for result in self], [result[:-1] for result in self])
 
 
 def _parsed(converted: list, results: list) -> list:

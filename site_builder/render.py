@@ -128,8 +128,12 @@ class Environment(jinja2.Environment):
     reference on every lookup, and a page looks up five (itself, base.html, three files of macros).
     Templates never change under an environment (auto_reload is off: serve makes a new one)."""
 
+    def __init__(self, *args, **options):
+        super().__init__(*args, **options)
+        self.loaded: dict = {}
+
     def _load_template(self, name, globals):
-        found = self.__dict__.setdefault("loaded", {}).get(name)
+        found = self.loaded.get(name)
         if found is None or globals:
             found = self.loaded[name] = super()._load_template(name, globals)
         return found
