@@ -388,7 +388,7 @@ def test_a_card_edit_uses_the_list_items_the_full_build_kept_but_the_edited_ones
     store = cache.Store(site / ".cache" / "site-builder")
     token = snapshot.load(store).token
     edited, other = event_files(site)[5], event_files(site)[6]
-    column = ("event_head", 3)  # the year pages'
+    column = ("event_head", 4)  # every timeline's: the chronology's, years', actors' and tags'
     kept = listitems.load_column(store, token, column)
     assert {edited.stem, other.stem} <= kept.keys()
     sink = listitems.ItemSink(store, "main", token)
@@ -407,7 +407,7 @@ def test_a_full_build_that_is_not_cold_carries_the_list_items_over_for_the_quick
     """A full build after a file is added remakes only the pages that changed; the list items of every
     card it digested as the build before did are carried over, those of cards that changed are not."""
     store = cache.Store(site / ".cache" / "site-builder")
-    column = ("event_head", 3)  # the year pages'
+    column = ("event_head", 4)  # every timeline's: the chronology's, years', actors' and tags'
     add_event(site)
     assert not quickly(build(site))
     kept = listitems.load_column(store, snapshot.load(store).token, column)
@@ -433,7 +433,7 @@ def test_a_full_build_that_is_not_cold_renders_unchanged_cards_from_the_items_th
     since (by quick builds too) and of the new event: here the kept items are marked, to see which were used."""
     store = cache.Store(site / ".cache" / "site-builder")
     token = snapshot.load(store).token
-    column = ("event_head", 3)  # the year pages'
+    column = ("event_head", 4)  # every timeline's: the chronology's, years', actors' and tags'
     kept = listitems.load_column(store, token, column)
     sink = listitems.ItemSink(store, "main", token)
     for slug, (text, start, end) in kept.items():
