@@ -289,7 +289,8 @@ def build_fully(site_path, store, tree, given: Given, watch, keep: list | None =
     helper = sink = None
     try:
         site, warnings, bodies = load_fully(site_path, given, memo, watch, stats)
-        saver.start(site)
+        saver.start(site)  # before the Markdown is let go of: the saver is then done as soon as the plan is
+        site = without_markdown(site, memo)
         tree = tree or spare.scratch(given.target)
         token = secrets.token_hex(8)  # of the snapshot this build leaves, and of the list items it keeps for the quick path
         planned = plan_site(site, bodies)
@@ -306,9 +307,13 @@ def build_fully(site_path, store, tree, given: Given, watch, keep: list | None =
         files = make_files(site, bodies, site_path, env, render_pages=render_pages, store=store, planned=planned)
         del planned  # what is still needed of it, the files hold: `del files` below lets go of the rest
         watch.lap("plan and render pages")
+        unsaved, stripped = saver.close()
+        if caching:  # now, not after publishing: the helper is still at work, and takes over pages meanwhile
+            snapshot.save(store, snapshot.take(site, bodies, memo, (stats, others), readers, given.label, began=given.began,
+                                               stripped=stripped, token=token, options=given.options, salt=given.salt,
+                                               warnings=tuple(warnings), count=len(site.events), manifest=None))
         helper = forked.adopt(helper, files) if helper else forked.share(files, staging_folder(store, tree))
         publish(given.target, files, tree, surveyed.result() if surveyed else None)
-        unsaved, stripped = saver.close()
     finally:
         saver.close()
         if helper is not None:
@@ -319,12 +324,10 @@ def build_fully(site_path, store, tree, given: Given, watch, keep: list | None =
             tree.remove_scratch()
     watch.lap("write")
     result = made_result(given.target, files, len(site.events), warnings)
-    del files  # and with them the plan: the snapshot is pickled next, and need not add to the peak
+    del files  # and with them the plan: the memo's pages are pickled next, and need not add to the peak
     memo.save(store, parts=unsaved)
     if caching:
-        snapshot.save(store, snapshot.take(site, bodies, memo, (stats, others), readers, given.label, began=given.began, stripped=stripped,
-                                     token=token, options=given.options, salt=given.salt, warnings=tuple(warnings), count=len(site.events),
-                                     manifest=spare.stat_key(tree.manifest_path)))
+        snapshot.seal(store, token, spare.stat_key(tree.manifest_path))
         listitems.carry_over(store, aside, token, cards, sink.sent)
     watch.lap("save cache")
     if keep is not None:
@@ -333,12 +336,10 @@ def build_fully(site_path, store, tree, given: Given, watch, keep: list | None =
 
 
 def load_fully(site_path: Path, given: Given, memo: Memo, watch, stats):
-    """Load and convert everything in the worker pool; (the Site without its Markdown, warnings, bodies)."""
+    """Load and convert everything in the worker pool; (Site, warnings, bodies)."""
     with workers.Pool(start=not memo.files) as pool:  # a cold build forks its workers while small
-        site, warnings, bodies = load_and_convert(site_path, given.drafts, given.strict, given.base_url, given.label, memo,
-                                                  pool, watch, stats)
-    # The workers have exited: they must not hold memory while pages render, the build's peak.
-    return without_markdown(site, memo), warnings, bodies
+        # The workers exit on the way out: they must not hold memory while pages render, the build's peak.
+        return load_and_convert(site_path, given.drafts, given.strict, given.base_url, given.label, memo, pool, watch, stats)
 
 
 def made_result(target: Path, files: dict, events: int, warnings) -> Result:

@@ -178,6 +178,12 @@ def save(store, snapshot: Snapshot) -> None:
     store.save("snapshot", snapshot)
 
 
+def seal(store, token: str, manifest: tuple) -> None:
+    """Tie the snapshot saved with no manifest (a full build saves it before it publishes) to the
+    output it published: until then, a quick build takes it for another output's, and does not run."""
+    store.save("snapshot-since", Since(token, {}, {}, manifest))
+
+
 def note(store, snapshot: Snapshot, remade, manifest: tuple | None) -> None:
     """Keep what a quick build changed (a quick.Remade), on top of what earlier ones did."""
     since = store.load("snapshot-since")

@@ -427,6 +427,28 @@ def test_a_full_build_that_is_not_cold_carries_the_list_items_over_for_the_quick
     assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
 
 
+def test_a_full_build_stopped_before_it_publishes_leaves_no_snapshot_the_quick_path_takes(site, tmp_path, monkeypatch):
+    """A full build saves its snapshot before it publishes (while its helper still makes pages), and ties
+    it to the output after: one stopped in between leaves the old output, and the next build is full."""
+    import site_builder.build as building
+    (site / "content" / "events" / "added.md").write_text(event_text("Added", "2001-05-01", ("A000",)))
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+    with monkeypatch.context() as patched:
+        patched.setattr(building, "publish", stopped)
+        with pytest.raises(KeyboardInterrupt):
+            build(site)
+    assert not (site / "output" / "events" / "added").exists()
+    assert snapshot.load(cache.Store(site / ".cache" / "site-builder")).manifest is None
+    append(event_files(site)[3], "An edit after the stopped build.")
+    assert not quickly(build(site))
+    assert (site / "output" / "events" / "added" / "index.html").is_file()
+    assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
+    append(event_files(site)[3], "And one after the full build.")
+    assert quickly(build(site))
+
+
 def test_a_full_build_that_is_not_cold_renders_unchanged_cards_from_the_items_the_last_full_build_kept(site, tmp_path, monkeypatch):
     """A full build after a file is added takes the list items of every card digested as the last full
     build did from that build's items (set aside as it starts), and makes afresh those of cards edited
