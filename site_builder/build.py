@@ -331,7 +331,7 @@ def build_fully(site_path, store, tree, given: Given, watch, keep: list | None =
         listitems.carry_over(store, aside, token, cards, sink.sent)
     watch.lap("save cache")
     if keep is not None:
-        keep.append((site, bodies, memo, readers, stats, others, tree))
+        keep.append((site, bodies, memo, readers, stats, others, tree, env, sink, cards, render_pages, helper, aside, items))
     return replace(result, timings=tuple(watch.laps))
 
 

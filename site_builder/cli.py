@@ -60,7 +60,10 @@ def run(action):
         sys.exit(130)
 
 
-ENDING = "the process ends after this command"  # main's context object when run by entry()
+class Ending(list):
+    """main's context object when run by entry(), which ends the process after the command: what the
+    command leaves here is never freed (the build's models, its templates and list items: they were
+    freed as the command returned, 0.08 s at 10,000 events after the build was done)."""
 
 
 def entry() -> None:
@@ -70,7 +73,7 @@ def entry() -> None:
     at 10,000 events. Everything is written and closed by then, so the interpreter's teardown is
     skipped (tests call `main` in-process instead, which returns)."""
     try:
-        main(obj=ENDING)
+        main(obj=(left := Ending()))
         code = 0
     except SystemExit as done:
         code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
@@ -78,7 +81,7 @@ def entry() -> None:
             print(done.code, file=sys.stderr)
     sys.stdout.flush()
     sys.stderr.flush()
-    os._exit(code)
+    os._exit(code)  # `left` is still held: never freed
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -98,11 +101,11 @@ def main():
 def build(site, output_dir, drafts, strict, base_url, no_cache, timings):
     """Build SITE (default: the current folder) into SITE/output."""
     progress = Progress() if sys.stderr.isatty() else None
-    if click.get_current_context().obj is ENDING:
+    ending = click.get_current_context().obj
+    if isinstance(ending, Ending):
         gc.disable()  # else, once the build resumes it, the collector would scan all it made (0.4 s at 10,000 events)
-    leftovers: list = []  # the build's models, left for the process's end (see entry) instead of freed one by one
     result = run(lambda: builder.build(site, output_dir, drafts=drafts, strict=strict, base_url=base_url,
-                                       use_cache=not no_cache, progress=progress, keep=leftovers))
+                                       use_cache=not no_cache, progress=progress, keep=ending if isinstance(ending, Ending) else None))
     if progress:
         progress.clear()
     report(result.warnings)
