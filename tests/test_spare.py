@@ -230,3 +230,12 @@ def test_a_scratch_tree_is_made_beside_output_and_those_of_killed_builds_are_rem
     assert (output / "index.html").read_bytes() == b"<p>hi</p>"
     tree.remove_scratch()
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["out", running.name])
+
+
+def test_manifests_are_read_back_as_saved_even_with_a_file_name_that_is_not_utf8(tmp_path):
+    plain_names = {"index.html": ["a" * 32, 10, 20, 30], "events/x/index.html": ["b" * 32, 1, 2, 3]}
+    odd_names = {**plain_names, "static/caf\udce9.txt": ["c" * 32, 4, 5, 6]}  # as os.listdir gives a Latin-1 name
+    for out in (plain_names, odd_names):
+        path = tmp_path / "manifest.json"
+        spare.save_manifests(path, out, {"index.html": ["d" * 32, 7, 8, 9]})
+        assert spare.load_manifests(path) == {"output": out, "spare": {"index.html": ["d" * 32, 7, 8, 9]}}
