@@ -35,10 +35,13 @@ class ColdSaver:
         if self.spool is None or not forked.worth_forking(self.spool, len(site.events)):
             return
 
+        held = [site]
+
         def work():
             self.memo.save(self.store, parts=SAVED)
-            return snapshot.strip_bodies(site)
+            return snapshot.strip_bodies(held[0])
         self.saver = background.Background(work, spool=self.spool)
+        held.clear()  # the saver has its copy; here the site with its Markdown must go (35 MB in both processes)
 
     def wait(self) -> None:
         """Wait for the saver to exit."""
