@@ -142,6 +142,18 @@ def content_files(site: Path, folder: str, recursive: bool):
     return [Path(entry.path) for _, entry in content_entries(site, folder, recursive)]
 
 
+def content_paths(site: Path, folder: str, recursive: bool) -> list[str]:
+    """content_files as strings: what a build loads, and sends to its workers (making and pickling
+    10,000 Paths cost 30 ms before any file was parsed, and unpickling them a worker as much)."""
+    return [entry.path for _, entry in content_entries(site, folder, recursive)]
+
+
+def file_stem(path) -> str:
+    """The name of a content file (a str or a Path) without its .md, as Path.stem gives it."""
+    name = os.path.basename(path)
+    return name[:-3] if name.endswith(".md") and len(name) > 3 else Path(name).stem
+
+
 def content_entries(site: Path, folder: str, recursive: bool) -> list:
     """(site path, os.DirEntry) of each file content_files gives, in its order; folders are walked as
     os.walk walks them (links to folders are not followed; one that cannot be listed is skipped)."""
@@ -171,18 +183,18 @@ def _walk(folder: str, recursive: bool, found: list) -> None:
             found.append(entry)
 
 
-def inside(site: Path, path: Path, site_real: str | None = None) -> bool:
+def inside(site: Path, path, site_real: str | None = None) -> bool:
     """Whether path, with every link followed, stays inside the site folder (whose real_path is
     `site_real`, if the caller has it)."""
     folder = (real_path(site) if site_real is None else site_real).rstrip(os.sep) + os.sep
     return (real_path(path) + os.sep).startswith(folder)
 
 
-def within(site: Path, path: Path) -> str:
+def within(site: Path, path) -> str:
     """The path within the site, as path.relative_to(site).as_posix() gives it, by slicing (pathlib's
     takes 10 µs, twice for each file a build reads)."""
     text, prefix = str(path), os.path.join(str(site), "")
-    return text[len(prefix):].replace(os.sep, "/") if text.startswith(prefix) else path.relative_to(site).as_posix()
+    return text[len(prefix):].replace(os.sep, "/") if text.startswith(prefix) else Path(path).relative_to(site).as_posix()
 
 
 def real_path(path) -> str:
@@ -220,7 +232,7 @@ def load_file(site, site_label, path, rule, data: bytes | None = None, site_real
 SHARED_SOURCE_FIELDS = frozenset({"publisher", "via"})
 
 
-def build_event(path: Path, display: str, doc, values: dict, lines: dict) -> model.Event:
+def build_event(path, display: str, doc, values: dict, lines: dict) -> model.Event:
     """Make an Event from checked front-matter values."""
     # Names many events repeat (actors, roles, outlets, tags, claims) are shared: one string each,
     # not one per mention, for as long as the models live (7 MB at 10,000 events).
@@ -229,7 +241,7 @@ def build_event(path: Path, display: str, doc, values: dict, lines: dict) -> mod
     sources = tuple(model.Source(**{k: shared(v) if k in SHARED_SOURCE_FIELDS else v for k, v in s.items() if v is not None})
                     for s in values.get("sources") or ())
     return model.Event(
-        slug=values.get("slug") or slug_of(path.stem),
+        slug=values.get("slug") or slug_of(file_stem(path)),
         path=display,
         title=values["title"],
         date=values["date"],
@@ -284,7 +296,7 @@ def load_claim(site, site_label, path):
     display, doc, values, lines, problems = load_file(site, site_label, path, CLAIM)
     if doc is None or problems:
         return None, problems
-    slug = slug_of(path.stem)
+    slug = slug_of(file_stem(path))
     if not slug or len(slug) > MAX_SLUG:
         return None, [Problem(display, 1, "file", "the file name gives an empty or too long slug (name it after the claim)")]
     costly = body_problem(doc.body)
@@ -303,7 +315,7 @@ def load_actor(site, site_label, path, data: bytes | None = None, site_real: str
     costly = body_problem(doc.body)
     if costly:
         return None, [Problem(display, doc.body_line + costly[0], "body", costly[1])]
-    slug = slug_of(path.stem)
+    slug = slug_of(file_stem(path))
     if not slug:
         return None, [Problem(display, 1, "file", "the file name gives an empty slug (name it after the actor)")]
     return model.Actor(
@@ -314,7 +326,7 @@ def load_actor(site, site_label, path, data: bytes | None = None, site_real: str
     ), []
 
 
-def parse_each(loader, site: Path, site_label: str, paths: list[Path]) -> list:
+def parse_each(loader, site: Path, site_label: str, paths: list) -> list:
     """[(model or None, problems)] for each path, one after the other."""
     return [loader(site, site_label, path) for path in paths]
 
@@ -322,11 +334,11 @@ def parse_each(loader, site: Path, site_label: str, paths: list[Path]) -> list:
 def load_folder(site: Path, site_label: str, folder: str, loader, parse=parse_each, recursive=False):
     """Load every file of content/FOLDER; return (models, problems, file-name slugs of the files that failed)."""
     models, problems, failed = [], [], set()
-    paths = content_files(site, folder, recursive=recursive)
+    paths = content_paths(site, folder, recursive=recursive)
     for path, (model, found) in zip(paths, parse(loader, site, site_label, paths)):
         problems += found
         if model is None:
-            failed.add(slug_of(path.stem))
+            failed.add(slug_of(file_stem(path)))
         else:
             models.append(model)
     return models, problems, failed

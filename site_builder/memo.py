@@ -165,7 +165,10 @@ def file_digest(data: bytes) -> bytes:
 # This process parses about as much as a worker: a worker also pickles every model and body it sends,
 # this process unpickles them. At 10,000 events, with bodies converted as they are parsed, load and
 # Markdown took 1.85-1.95 s with 49 % here, 1.89-2.07 s with 54 % and 2.0-2.1 s with 46 % (4 rounds).
-PARSE_HERE = 0.98
+# Since the workers are sent paths as strings (content.content_paths), this process ended first and
+# waited 0.06-0.1 s for the last results; the parse took a median 1.40 s with 51.5 % here, 1.51 s
+# with 49 % and 1.45 s with 54 % (5 rounds).
+PARSE_HERE = 1.03
 
 
 def _parse(shared, paths):
@@ -242,7 +245,7 @@ def head_digest(model) -> str | None:
     return hashlib.blake2b(pickle.dumps(with_field(model, "body", ""), protocol=5), digest_size=16).hexdigest()
 
 
-def parse_files(memo: Memo, loader, site: Path, site_label: str, paths: list[Path], display,
+def parse_files(memo: Memo, loader, site: Path, site_label: str, paths: list, display,
                 pool=workers.INLINE, stats: dict | None = None, convert: tuple | None = None) -> list:
     """[(model or None, problems)] for each path: from the memo when the bytes are unchanged;
     each file's stat, taken before it was read, in `stats` under its name (if given). With `convert`

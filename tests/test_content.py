@@ -1,5 +1,7 @@
 """Loading a site folder: site.yaml, events and actors into checked models, with every problem at once."""
 
+from pathlib import Path
+
 import pytest
 
 from conftest import event_text
@@ -208,6 +210,20 @@ def test_the_order_of_files_is_by_their_path(scratch):
     assert [e.path for e in content.load_events(scratch.root, "")[0]] == [
         "content/events/A.md", "content/events/a-b.md", "content/events/a.md", "content/events/a/z.md",
         "content/events/a_b/c.md", "content/events/b.md"]
+
+
+def test_content_paths_are_the_content_files_as_strings(scratch):
+    for name in ("b.md", "a/z.md", "a.md"):
+        scratch.write(f"content/events/{name}", event_text(title=name))
+    paths = content.content_paths(scratch.root, "events", True)
+    assert all(type(path) is str for path in paths)
+    assert paths == [str(path) for path in content.content_files(scratch.root, "events", True)]
+
+
+@pytest.mark.parametrize("name", ["rutte.md", "a.b.md", "..md", "x.md.md", "notes.txt", "x.", "trailing-dot.md."])
+def test_file_stem_is_what_path_stem_gives(name):
+    assert content.file_stem(f"/site/content/events/{name}") == Path(f"/site/content/events/{name}").stem
+    assert content.file_stem(Path("content", name)) == Path(name).stem
 
 
 def test_actor_file(scratch):

@@ -120,7 +120,7 @@ def test_a_helped_cold_build_leaves_the_whole_memo_saved_and_the_quick_path_read
     override_template(site)  # a full build: every file but the edited one comes from the memo
     parse = memo_module._parse
     with monkeypatch.context() as patch:
-        patch.setattr(memo_module, "_parse", lambda shared, paths: parse(shared, paths) if paths == [path] else pytest.fail(f"parsed {paths} again"))
+        patch.setattr(memo_module, "_parse", lambda shared, paths: parse(shared, paths) if paths == [str(path)] else pytest.fail(f"parsed {paths} again"))
         build(site)
     assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
 
