@@ -47,6 +47,7 @@ BIG_BLOCK = 1 << 20  # map_big_blocks: bytes
 M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
 CLAIM_WAIT = 5  # seconds: Claims.claim
 REPORT = ".site-builder-report"  # in a helper's staging folder: the pages it made (no page has this path)
+MAX_STAGED_NAME = 240  # bytes: file systems allow 255 in a name
 
 
 def weight(recipe) -> float:
@@ -288,10 +289,18 @@ class Helper:
 
     def _write(self, path: str, data: bytes) -> None:
         spare.inside_tree(path)
-        target = os.path.join(self.folder, path)
-        spare.make_folder(os.path.dirname(target), self.folders)
+        target = self.staged(path)
+        if os.path.dirname(target) != self.folder:
+            spare.make_folder(os.path.dirname(target), self.folders)
         with open(target, "xb") as handle:
             handle.write(data)
+
+    def staged(self, path: str) -> str:
+        """Where the helper writes a page: in the staging folder itself, named by its path with `%` and `/`
+        escaped (a folder per page cost a cold build 10,000 to make and as many to remove), unless
+        that name is too long for a file system (a path of long slugs): then at its path under the folder."""
+        name = path.replace("%", "%25").replace("/", "%2F")
+        return os.path.join(self.folder, name if len(name.encode()) <= MAX_STAGED_NAME else path)
 
     @property
     def taken_over(self) -> bool:
@@ -319,7 +328,7 @@ class Helper:
             self._write(path, data)
             self.digests[path] = digest = spare.digest_of(data)
         self.stream.record(path, digest)
-        return self.places.get(path) or os.path.join(self.folder, path), digest
+        return self.places.get(path) or self.staged(path), digest
 
     def moved(self, path: str, where: str) -> None:
         """Note that a page was moved out of the staging folder to `where`."""

@@ -375,3 +375,32 @@ def test_a_lock_left_held_by_a_killed_helper_costs_a_wait_not_a_hung_build(monke
     os.waitpid(pid, 0)
     assert claims.claim("events/a/index.html") is True  # made here
     assert claims.take() is None  # and a helper whose first process died holding it stops taking
+
+
+def test_the_helper_stages_pages_flat_and_long_paths_under_their_folders(tmp_path):
+    helper = forked.Helper(tmp_path / "state")
+    try:
+        flat = [helper.staged(path) for path in ("events/a/index.html", "events%2Fa%2Findex.html", "index.html")]
+        assert [os.path.dirname(where) for where in flat] == [helper.folder] * 3
+        assert len(set(flat)) == 3  # escaped: no two paths share a name
+        long = "actors/" + "a" * 230 + "/index.html"
+        assert helper.staged(long) == os.path.join(helper.folder, long)
+        helper._write(long, b"long")
+        helper._write("events/a/index.html", b"short")
+        assert sorted(os.listdir(helper.folder)) == ["actors", "events%2Fa%2Findex.html"]
+    finally:
+        helper.close()
+
+
+def test_a_helped_build_with_a_long_actor_slug_gives_the_bytes_of_a_plain_build(tmp_path, monkeypatch, helped):
+    site = corpus.write_site(tmp_path / "site", 40, seed=3, actors=6, tags=3)
+    name = "Actor with a long file name"
+    (site / "content" / "actors" / ("actor-" + "long-" * 45 + "x.md")).write_text(f"---\nname: {name}\nkind: person\n---\n")
+    event = sorted((site / "content" / "events").rglob("*.md"))[0]
+    event.write_text(event.read_text().replace("actors:\n", f"actors:\n  - {name}\n", 1))
+    monkeypatch.setattr(forked, "helper_share", lambda recipes, share: {r.path for r in recipes if r.path.startswith("actors/")})
+    build(site)
+    assert helped == [True]
+    assert any(len(path.name) > 230 for path in (site / "output" / "actors").iterdir())
+    assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
+    assert staging_folders(site) == []
