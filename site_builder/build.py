@@ -79,8 +79,9 @@ def remembering(memo: Memo, site_label: str, pool=workers.INLINE, stats: dict | 
 
 
 def load_site(site: Path, drafts=False, base_url=None, strict=False, site_label=None, memo=None,
-              pool=workers.INLINE, stats=None):
-    """Load and index the site; raise every error at once; return (Site, warnings)."""
+              pool=workers.INLINE, stats=None, meanwhile=None):
+    """Load and index the site; raise every error at once; return (Site, warnings). `meanwhile()` is
+    called once every file is parsed without error, before the site is indexed."""
     label = str(site) if site_label is None else site_label
     settings = content.load_settings(site, label, base_url)  # first: they say how bodies are converted
     parse = content.parse_each
@@ -92,6 +93,8 @@ def load_site(site: Path, drafts=False, base_url=None, strict=False, site_label=
     loaded, problems = content.load(site, drafts=drafts, base_url=base_url, site_label=site_label, parse=parse,
                                     settings=settings)
     fail_if_errors(problems)
+    if meanwhile is not None:
+        meanwhile()
     model, problems = index.index(loaded)
     if strict:
         problems = [replace(p, warning=False) for p in problems]
@@ -142,9 +145,9 @@ def render_site(site_path: Path, drafts=False, strict=False, base_url=None, site
     return files, site, warnings, bodies
 
 
-def load_and_convert(site_path: Path, drafts, strict, base_url, site_label, memo, pool, watch, stats=None):
+def load_and_convert(site_path: Path, drafts, strict, base_url, site_label, memo, pool, watch, stats=None, meanwhile=None):
     """Load, check and index the site, then convert its bodies; return (Site, warnings, bodies)."""
-    site, warnings = load_site(site_path, drafts, base_url, strict, site_label, memo, pool, stats)
+    site, warnings = load_site(site_path, drafts, base_url, strict, site_label, memo, pool, stats, meanwhile)
     watch.lap("load and index")
     bodies, problems = render_bodies(site, memo, pool)
     fail_if_errors(problems)
@@ -288,7 +291,7 @@ def build_fully(site_path, store, tree, given: Given, watch, keep: list | None =
     saver = ColdSaver(memo, store, staging_folder(store, tree) if caching and not memo.pages else None)
     helper = sink = None
     try:
-        site, warnings, bodies = load_fully(site_path, given, memo, watch, stats)
+        site, warnings, bodies = load_fully(site_path, given, memo, watch, stats, store if caching and tree.usable() else None)
         saver.start(site)  # before the Markdown is let go of: the saver is then done as soon as the plan is
         site = without_markdown(site, memo)
         tree = tree or spare.scratch(given.target)
@@ -335,11 +338,15 @@ def build_fully(site_path, store, tree, given: Given, watch, keep: list | None =
     return replace(result, timings=tuple(watch.laps))
 
 
-def load_fully(site_path: Path, given: Given, memo: Memo, watch, stats):
-    """Load and convert everything in the worker pool; (Site, warnings, bodies)."""
+def load_fully(site_path: Path, given: Given, memo: Memo, watch, stats, store=None):
+    """Load and convert everything in the worker pool; (Site, warnings, bodies). In a cold build a worker,
+    its files parsed, compiles the templates into `store` (if given) while this process indexes."""
     with workers.Pool(start=not memo.files) as pool:  # a cold build forks its workers while small
-        # The workers exit on the way out: they must not hold memory while pages render, the build's peak.
-        return load_and_convert(site_path, given.drafts, given.strict, given.base_url, given.label, memo, pool, watch, stats)
+        # The workers exit on the way out (a compile not done by then is left to the pages: nothing waits
+        # for it): they must not hold memory while pages render, the build's peak.
+        meanwhile = (lambda: pool.submit(render.compile_templates, site_path, store)) if store and not memo.files else None
+        return load_and_convert(site_path, given.drafts, given.strict, given.base_url, given.label, memo, pool, watch, stats,
+                                meanwhile)
 
 
 def made_result(target: Path, files: dict, events: int, warnings) -> Result:

@@ -12,7 +12,7 @@ import markupsafe
 from hypothesis import given
 from hypothesis import strategies as st
 
-from site_builder import cache, render
+from site_builder import cache, render, workers
 from site_builder.build import build
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
@@ -40,6 +40,40 @@ def test_compiled_templates_are_kept_sealed_and_follow_template_edits(scratch, m
     fourth = render.environment(scratch.root, store=store)
     assert fourth.get_template("page.html").render(name="d") == "Goodbye d"
     assert compiled == ["page.html"] * 3  # the forged entry was not used
+
+
+def test_compile_templates_leaves_every_page_template_compiled_and_skips_a_broken_one(scratch, monkeypatch):
+    scratch.write("templates/page.html", "Hello {{ name }}")
+    scratch.write("templates/broken.html", "{% if %}")
+    scratch.write("templates/static/note.html", "{% if %}")  # static files are copied, not rendered
+    store = cache.Store(scratch.root / ".cache" / "site-builder")
+    store.key(create=True)
+    render.compile_templates(scratch.root, store)
+    compiled = []
+    original = jinja2.Environment.compile
+    monkeypatch.setattr(jinja2.Environment, "compile", lambda self, *a, **k: compiled.append(a[1]) or original(self, *a, **k))
+    env = render.environment(scratch.root, store=store)
+    assert env.get_template("page.html").render(name="a") == "Hello a"
+    for name in ("base.html", "event.html", "actor.html", "feed.xml", "sitemap.xml"):
+        env.get_template(name)  # the theme's
+    assert compiled == []  # all loaded compiled
+    with pytest.raises(jinja2.TemplateSyntaxError):
+        render.environment(scratch.root, store=store).get_template("broken.html")  # left to rendering to report
+
+
+def test_a_cold_build_has_its_worker_compile_the_templates_and_a_warm_one_does_not(tmp_path, monkeypatch):
+    monkeypatch.setenv("SITE_BUILDER_JOBS", "2")
+    submitted = []
+    original = workers.Pool.submit
+    monkeypatch.setattr(workers.Pool, "submit", lambda self, function, *args: submitted.append(function) or original(self, function, *args))
+    site = corpus.write_site(tmp_path / "site", 30, seed=5, actors=5, tags=3)
+    build(site)
+    assert submitted == [render.compile_templates]
+    (site / "templates").mkdir()
+    (site / "templates" / "404.html").write_text("Not here.\n")  # a full build, not the quick path: the templates changed
+    result = build(site)
+    assert "load and index" in dict(result.timings)
+    assert submitted == [render.compile_templates]  # its files parsed before: nothing to overlap
 
 
 def test_without_a_store_nothing_is_kept(scratch):
