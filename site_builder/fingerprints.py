@@ -88,16 +88,29 @@ class Fingerprints:
         return found
 
     def composite_digest(self, item) -> str:
-        """A value's digest from its pickled bytes, noting the watched values within it."""
+        """A value's digest from its pickled bytes (a tuple of shared values: from their digests), noting the
+        watched values within it."""
         outer, self.found = self.found, set()
         try:
-            found = _digest(self.pickled(item))
+            found = (self.tuple_digest(item) if type(item) is tuple else None) or _digest(self.pickled(item))
         finally:
             inner, self.found = self.found, outer
         if inner:
             self.within[id(item)] = tuple(inner)
             outer |= inner
         return found
+
+    def tuple_digest(self, item: tuple) -> str | None:
+        """The digest of a tuple of shared values (or of such tuples) from theirs, without pickling it
+        (the items of the exports are such tuples: 7 µs each pickled, 40,000 at 10,000 events); None
+        for any other tuple."""
+        parts = []
+        for part in item:
+            kind = type(part)
+            if kind not in self.shared and kind is not tuple:
+                return None
+            parts.append(self.digest_of(part))
+        return "tuple:" + _digest(" ".join(parts).encode())
 
     def shared_digest(self, item, kind) -> str:
         """A shared value's digest: carried over when the very same object was digested last pass."""
