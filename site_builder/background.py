@@ -71,6 +71,17 @@ class Background:
         sent = self.close()
         return sent if sent is not None else self.work()
 
+    def running(self) -> bool:
+        """Whether a spooling helper is still at work (once it has exited, wait() returns at once)."""
+        if self.spool is None or self.pid is None or self.code is not None:
+            return False
+        pid, status = os.waitpid(self.pid, os.WNOHANG)
+        if pid == 0:
+            return True
+        os.close(self.pipe)
+        self.code = os.waitstatus_to_exitcode(status)
+        return False
+
     def wait(self) -> None:
         """Wait for a spooling helper to exit (what it left is read by close)."""
         if self.spool is not None and self.pid is not None and self.code is None:

@@ -20,7 +20,9 @@ from site_builder.errors import Problem, UsageError, fail_if_errors
 from site_builder.saving import ColdSaver
 from site_builder.memo import Memo, add_bodies, forget_missing, parse_files, render_texts, with_field
 from site_builder.model import Event
-from site_builder.stream import PageStream, changed_pages, every_page_made
+from site_builder.stream import Marking, PageStream, changed_pages, every_page_made
+
+SAVER_POLL = 1  # pages fingerprinted between two looks at whether the cold build's saver is done (the first, year pages, take 5 ms each)
 
 
 @dataclass(frozen=True)
@@ -297,13 +299,16 @@ def build_fully(site_path, store, tree, given: Given, watch, keep: list | None =
         tree = tree or spare.scratch(given.target)
         token = secrets.token_hex(8)  # of the snapshot this build leaves, and of the list items it keeps for the quick path
         planned = plan_site(site, bodies)
-        saver.wait()
-        helper = cold_helper(site, planned, site_path, store, token, tree) if not memo.pages else None
         readers: dict = {}
         cards: dict | None = {} if caching else None
+        begun = Marking(memo, given.salt, planned, readers=readers, cards=cards) if caching else None
+        if begun is not None and saver.running():  # its pages' fingerprints are needed later: begin them meanwhile
+            begun.advance(until=lambda: not saver.running(), every=SAVER_POLL)
+        saver.wait()
+        helper = cold_helper(site, planned, site_path, store, token, tree) if not memo.pages else None
         aside = listitems.set_aside(store) if caching and memo.pages else listitems.Aside()  # this build remakes only what changed
         sink = listitems.ItemSink(store, "main", token) if caching else None
-        render_pages = (changed_pages(memo, given.salt, tree.vouched(), readers=readers, cards=cards) if caching
+        render_pages = (changed_pages(memo, given.salt, tree.vouched(), readers=readers, cards=cards, begun=begun) if caching
                         else every_page_made(memo))
         items = listitems.aside_items(store, aside, cards, sink)
         env = render.environment(site_path, store=store, items=items)

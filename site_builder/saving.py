@@ -9,8 +9,9 @@ the pages. Forked once the plan had begun, it made this process wait for it.
 The saver is a background.Background that leaves what it gives in a spool folder and exits. It is
 forked once the worker pool has exited (forking while the pool's threads run could leave the child a
 lock another thread held), and waited for before the page helper is forked: three processes at once
-would add a copy of this one to the build's peak memory. What it failed to save, this process saves at
-the end, as it would without one.
+would add a copy of this one to the build's peak memory. If it is still at work once the plan is made,
+this process begins fingerprinting the pages meanwhile (stream.Marking). What it failed to save, this
+process saves at the end, as it would without one.
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ class ColdSaver:
             return snapshot.strip_bodies(held[0])
         self.saver = background.Background(work, spool=self.spool)
         held.clear()  # the saver has its copy; here the site with its Markdown must go (35 MB in both processes)
+
+    def running(self) -> bool:
+        """Whether the saver is still at work."""
+        return self.saver is not None and self.saver.running()
 
     def wait(self) -> None:
         """Wait for the saver to exit."""

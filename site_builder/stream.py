@@ -76,30 +76,54 @@ def stored_digests(memo: Memo) -> dict:
     return known
 
 
+class Marking:
+    """The fingerprints of every page of a plan, made in order and in as many goes as wanted: a cold build
+    begins while its saver still runs, and would otherwise wait for it (0.06-0.16 s at 10,000 events)."""
+
+    def __init__(self, memo: Memo, salt: str, plan, carried: dict | None = None, readers: dict | None = None,
+                 cards: dict | None = None):
+        known = stored_digests(memo)
+        if carried is not None:
+            carried.update(known)
+            known = carried
+        self.base = cache.digest(salt, pickle.dumps(plan.common, protocol=5))
+        self.prints = Fingerprints(self.base, SHARED, known, WATCHED if readers is not None else None,
+                                   Card if cards is not None else None)
+        self.plan, self.marks, self.done = plan, {}, 0
+
+    def advance(self, until=None, check=None, every: int = CHECK_EVERY) -> None:
+        """Fingerprint the pages left; before every `every` pages, call `check()` and stop if `until()`."""
+        recipes = self.plan.recipes
+        while self.done < len(recipes):
+            if self.done % every == 0:
+                if check is not None:
+                    check()
+                if until is not None and until():
+                    return
+            recipe = recipes[self.done]
+            self.marks[recipe.path] = self.prints.of(recipe.path, (recipe.make, recipe.inputs))
+            self.done += 1
+
+
 def changed_pages(memo: Memo, salt: str, vouched: dict, carried: dict | None = None, readers: dict | None = None,
-                  cards: dict | None = None, check=None):
+                  cards: dict | None = None, check=None, begun: Marking | None = None):
     """A render_pages that keeps pages whose inputs and output file are unchanged (spare.Keep)
     and leaves the others to be made and rendered as they are written (spare.Deferred).
     `carried` keeps shared values' digests from one call to the next (serve); `readers` is given
     what each page reads of the WATCHED values; `cards`, the digest of what every page shares (under
     "") and each card's (by slug). `check()`, if given, is called every CHECK_EVERY pages fingerprinted
-    (serve's rebuild stops there when a newer save came)."""
+    (serve's rebuild stops there when a newer save came). `begun`: the Marking of the plan begun
+    already, made with the same memo, salt, `carried`, `readers` and `cards`."""
     def render_pages(env, plan):
-        known = {} if carried is None else carried
-        known.update(stored_digests(memo))
-        base = cache.digest(salt, pickle.dumps(plan.common, protocol=5))
-        prints = Fingerprints(base, SHARED, known, WATCHED if readers is not None else None, Card if cards is not None else None)
-        marks = {}
-        for number, recipe in enumerate(plan.recipes):
-            marks[recipe.path] = prints.of(recipe.path, (recipe.make, recipe.inputs))
-            if check is not None and number % CHECK_EVERY == 0:
-                check()
+        marking = begun if begun is not None and begun.plan is plan else Marking(memo, salt, plan, carried, readers, cards)
+        marking.advance(check=check)
+        prints, marks = marking.prints, marking.marks
         prints.carry()
         if readers is not None:
             readers.update(prints.read)
         if cards is not None:
             cards.update(prints.by_slug)
-            cards[""] = base
+            cards[""] = marking.base
         kept = {}
         for recipe in plan.recipes:
             old = memo.pages.get(recipe.path)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import pickle
+import time
 
 from site_builder import background, forked, pages
 from site_builder.fingerprints import Many
@@ -89,3 +90,30 @@ def test_background_work_can_be_left_in_a_spool_folder_which_is_removed_once_rea
     pid, data = work.result()
     assert pid not in (None, os.getpid()) and data == b"x" * 1_000_000
     assert list((tmp_path / "state").iterdir()) == []
+
+
+def test_a_spooling_helper_is_running_until_it_has_exited_and_then_gives_its_result(tmp_path):
+    gate = tmp_path / "go"
+    work = background.Background(lambda: wait_for(gate) or "done", spool=tmp_path / "state")
+    assert work.running()
+    gate.write_text("")
+    deadline = time.monotonic() + 30
+    while work.running():
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert work.code == 0
+    work.wait()  # reaped already: returns at once
+    assert work.result() == "done"
+
+
+def test_a_background_without_a_spool_or_a_helper_is_never_running(tmp_path, monkeypatch):
+    piped = background.Background(lambda: 1)
+    assert not piped.running() and piped.result() == 1  # its result comes through a pipe: nothing to poll
+    monkeypatch.setenv("SITE_BUILDER_JOBS", "1")
+    alone = background.Background(lambda: 2, spool=tmp_path / "state")
+    assert not alone.running() and alone.result() == 2
+
+
+def wait_for(path) -> None:
+    while not path.exists():
+        time.sleep(0.01)

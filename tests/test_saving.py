@@ -9,10 +9,11 @@ import weakref
 
 import pytest
 
-from site_builder import cache, forked, snapshot, workers
-from site_builder.build import Stopwatch, load_and_convert, without_markdown
+from site_builder import cache, forked, saving, snapshot, stream, workers
+from site_builder.build import Stopwatch, build, load_and_convert, without_markdown
 from site_builder.memo import Memo
 from site_builder.saving import ColdSaver
+from test_incremental import corpus, plain_build, tree
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork") or workers.jobs() < 2, reason="the saver is forked")
 
@@ -56,3 +57,19 @@ def test_the_saver_lets_go_of_the_site_once_forked(load):
     assert held() is None
     unsaved, stripped = saver.close()
     assert pickle.loads(stripped) == pickle.loads(snapshot.strip_bodies(light))  # the same site, pickled from the other copy
+
+
+def test_a_cold_build_fingerprints_pages_while_its_saver_runs_and_its_output_is_unchanged(tmp_path, monkeypatch):
+    site = corpus.write_site(tmp_path / "site", 40, seed=4, actors=6, tags=3)
+    polls = iter([True] * 4)  # the saver is still at work for four looks, then done
+    monkeypatch.setattr(saving.ColdSaver, "running", lambda self: next(polls, False))
+    goes = []
+    advance = stream.Marking.advance
+
+    def counted(self, *args, **options):
+        advance(self, *args, **options)
+        goes.append(self.done)
+    monkeypatch.setattr(stream.Marking, "advance", counted)
+    build(site)
+    assert goes[0] == 3 and goes[-1] > 3  # three pages while the saver ran, the rest after
+    assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
