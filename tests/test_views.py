@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pickle
+from dataclasses import replace
 
 from site_builder.dates import PartialDate
-from site_builder.views import Card, LazyCard, When
+from site_builder.views import Card, LazyCard, When, group_by_year
 
 
 def card(slug: str) -> Card:
@@ -45,3 +46,14 @@ def test_the_cards_of_one_plan_share_their_links_and_still_say_each_role(scratch
     assert one.actors[0] is two.actors[0] and one.actors[0].note == "speaker"  # one Link per actor and role
     assert three.actors[0] is not one.actors[0] and three.actors[0].note == "subject"
     assert one.tags[0] is three.tags[0] and one.tags[0].url.endswith("tags/arms/")
+
+
+def test_cards_are_grouped_by_year_and_month_with_each_month_s_heading():
+    cards = [replace(card("a"), date=PartialDate(2024)), replace(card("b"), date=PartialDate(2024, 2, 3)),
+             replace(card("c"), date=PartialDate(2024, 2)), replace(card("d"), date=PartialDate(2025, 11, 30))]
+    years = group_by_year(cards, lambda path: "/" + path)
+    assert [(y.year, y.url, y.count) for y in years] == [(2024, "/years/2024/", 3), (2025, "/years/2025/", 1)]
+    assert [[(m.id, m.label, m.datetime, [c.slug for c in m.cards]) for m in y.months] for y in years] == [
+        [("y2024", "2024, month not known", "2024", ["a"]), ("m2024-02", "February 2024", "2024-02", ["b", "c"])],
+        [("m2025-11", "November 2025", "2025-11", ["d"])]]
+    assert group_by_year(cards, lambda path: "/" + path) == years  # the headings made once give the same
