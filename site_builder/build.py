@@ -22,7 +22,9 @@ from site_builder.memo import Memo, add_bodies, forget_missing, parse_files, ren
 from site_builder.model import Event
 from site_builder.stream import Marking, PageStream, changed_pages, every_page_made
 
-SAVER_POLL = 1  # pages fingerprinted between two looks at whether the cold build's saver is done (the first, year pages, take 5 ms each)
+# Pages fingerprinted between two looks at whether a cold build's saver is done (the first pages, the
+# years', take 5 ms each).
+SAVER_POLL = 1
 
 
 @dataclass(frozen=True)
@@ -349,7 +351,8 @@ def load_fully(site_path: Path, given: Given, memo: Memo, watch, stats, store=No
     with workers.Pool(start=not memo.files) as pool:  # a cold build forks its workers while small
         # The workers exit on the way out (a compile not done by then is left to the pages: nothing waits
         # for it): they must not hold memory while pages render, the build's peak.
-        meanwhile = (lambda: pool.submit(render.compile_templates, site_path, store)) if store and not memo.files else None
+        cold = store is not None and not memo.files
+        meanwhile = (lambda: pool.submit(render.compile_templates, site_path, store)) if cold else None
         return load_and_convert(site_path, given.drafts, given.strict, given.base_url, given.label, memo, pool, watch, stats,
                                 meanwhile)
 

@@ -172,7 +172,8 @@ def compile_templates(site_dir: Path, store) -> None:
     compiled: a cold build's worker does it while this process indexes the site (they compiled 0.09 s
     of templates each before their first page). A template that fails is left for rendering to report."""
     env = environment(site_dir, store=store)
-    for name in env.list_templates(filter_func=lambda name: name.endswith((".html", ".xml")) and not name.startswith("static/")):
+    pages = env.list_templates(filter_func=lambda name: name.endswith((".html", ".xml")) and not name.startswith("static/"))
+    for name in pages:
         try:
             env.get_template(name)
         except (jinja2.TemplateError, OSError, UnicodeDecodeError):
