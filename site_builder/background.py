@@ -73,20 +73,22 @@ class Background:
 
     def running(self) -> bool:
         """Whether a spooling helper is still at work (once it has exited, wait() returns at once)."""
+        return self._reap(os.WNOHANG)
+
+    def wait(self) -> None:
+        """Wait for a spooling helper to exit (what it left is read by close)."""
+        self._reap(0)
+
+    def _reap(self, options: int) -> bool:
+        """Reap a spooling helper once it has exited (waitpid with `options`); whether it is still at work."""
         if self.spool is None or self.pid is None or self.code is not None:
             return False
-        pid, status = os.waitpid(self.pid, os.WNOHANG)
+        pid, status = os.waitpid(self.pid, options)
         if pid == 0:
             return True
         os.close(self.pipe)
         self.code = os.waitstatus_to_exitcode(status)
         return False
-
-    def wait(self) -> None:
-        """Wait for a spooling helper to exit (what it left is read by close)."""
-        if self.spool is not None and self.pid is not None and self.code is None:
-            os.close(self.pipe)
-            self.code = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
 
     def close(self):
         """Wait for the helper if it is still there; what it sent, or None."""

@@ -139,7 +139,7 @@ def check_base_url(url: str) -> str:
 
 def content_files(site: Path, folder: str, recursive: bool):
     """The .md files under content/FOLDER, sorted, skipping hidden and editor files."""
-    return [Path(entry.path) for _, entry in content_entries(site, folder, recursive)]
+    return [Path(path) for path in content_paths(site, folder, recursive)]
 
 
 def content_paths(site: Path, folder: str, recursive: bool) -> list[str]:
