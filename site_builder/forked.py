@@ -290,8 +290,9 @@ class Helper:
     def _write(self, path: str, data: bytes) -> None:
         spare.inside_tree(path)
         target = self.staged(path)
-        if os.path.dirname(target) != self.folder:
-            spare.make_folder(os.path.dirname(target), self.folders)
+        folder = os.path.dirname(target)
+        if folder != self.folder:  # a long path, staged under its folders
+            spare.make_folder(folder, self.folders)
         with open(target, "xb") as handle:
             handle.write(data)
 

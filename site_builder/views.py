@@ -183,7 +183,8 @@ def group_by_year(cards, url) -> tuple[Year, ...]:
 @functools.lru_cache(maxsize=4096)
 def month_heading(year: int, month: int) -> tuple[str, str, str]:
     """A month group's id, label and datetime (month 0: the year is all that is known), made once per
-    build for the hundreds of lists that group by it (35,000 groups at 10,000 events)."""
+    process for the hundreds of lists that group by it (35,000 groups at 10,000 events): it depends on
+    nothing but the year and month."""
     if month == 0:
         return month_anchor(year, 0), f"{year}, month not known", f"{year:04d}"
     return month_anchor(year, month), PartialDate(year, month).human(), f"{year:04d}-{month:02d}"
