@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -183,11 +184,34 @@ def _walk(folder: str, recursive: bool, found: list) -> None:
             found.append(entry)
 
 
-def inside(site: Path, path, site_real: str | None = None) -> bool:
-    """Whether path, with every link followed, stays inside the site folder (whose real_path is
-    `site_real`, if the caller has it)."""
-    folder = (real_path(site) if site_real is None else site_real).rstrip(os.sep) + os.sep
-    return (real_path(path) + os.sep).startswith(folder)
+def inside(site: Path, path, site_folder: SiteFolder | None = None) -> bool:
+    """Whether path, with every link followed, stays inside the site folder (`site_folder`: the
+    caller's SiteFolder of it, if it has one)."""
+    return (site_folder or SiteFolder(site)).holds(path)
+
+
+class SiteFolder:
+    """The site folder's real path, and whether each folder files were found in lies inside it."""
+
+    def __init__(self, site):
+        self.real = real_path(site).rstrip(os.sep) + os.sep
+        self.folders: dict[str, bool] = {}
+
+    def holds(self, path) -> bool:
+        """Whether path, with every link followed, stays inside the site folder. A file that is no link
+        lies where its folder does: one lstat, and one lookup per folder, instead of a lookup of the
+        whole path for each file (7 µs, 70 ms of CPU at 10,000 events)."""
+        try:
+            linked = stat.S_ISLNK(os.lstat(path).st_mode)
+        except OSError:
+            linked = True  # real_path says what it can
+        if linked:
+            return (real_path(path) + os.sep).startswith(self.real)
+        folder = os.path.dirname(os.fspath(path))
+        held = self.folders.get(folder)
+        if held is None:
+            held = self.folders[folder] = (real_path(folder) + os.sep).startswith(self.real)
+        return held
 
 
 def within(site: Path, path) -> str:
@@ -212,14 +236,14 @@ def real_path(path) -> str:
         os.close(handle)
 
 
-def load_file(site, site_label, path, rule, data: bytes | None = None, site_real: str | None = None):
+def load_file(site, site_label, path, rule, data: bytes | None = None, site_folder: SiteFolder | None = None):
     """Read one content file (or take its bytes, `data`) and check its front matter against `rule`
-    (`site_real`: the site folder's real_path, if the caller has it).
+    (`site_folder`: the caller's SiteFolder of the site, if it has one).
 
     Returns (display, doc, values, lines, problems); `lines` maps each field path
     (`actors[2].name`) to the line it stands on."""
     display = label(site_label, within(site, path))
-    if not inside(site, path, site_real):
+    if not inside(site, path, site_folder):
         return display, None, None, {}, [Problem(display, 1, "file", "is a link to a file outside the site (copy it in instead)")]
     doc, problems = read_document(path, display, data=data)
     if doc is None:
@@ -266,9 +290,9 @@ def build_event(path, display: str, doc, values: dict, lines: dict) -> model.Eve
     )
 
 
-def load_event(site, site_label, path, data: bytes | None = None, site_real: str | None = None):
+def load_event(site, site_label, path, data: bytes | None = None, site_folder: SiteFolder | None = None):
     """Load and check one event file (its bytes `data`, if the caller has read them); return (event or None, problems)."""
-    display, doc, values, lines, problems = load_file(site, site_label, path, EVENT, data, site_real)
+    display, doc, values, lines, problems = load_file(site, site_label, path, EVENT, data, site_folder)
     if doc is None or problems:
         return None, problems
     event = build_event(path, display, doc, values, lines)
@@ -307,9 +331,9 @@ def load_claim(site, site_label, path):
                        lines=model.LineMap.of(lines)), []
 
 
-def load_actor(site, site_label, path, data: bytes | None = None, site_real: str | None = None):
+def load_actor(site, site_label, path, data: bytes | None = None, site_folder: SiteFolder | None = None):
     """Load and check one actor file (its bytes `data`, if the caller has read them); return (actor or None, problems)."""
-    display, doc, values, lines, problems = load_file(site, site_label, path, ACTOR, data, site_real)
+    display, doc, values, lines, problems = load_file(site, site_label, path, ACTOR, data, site_folder)
     if doc is None or problems:
         return None, problems
     costly = body_problem(doc.body)

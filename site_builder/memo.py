@@ -17,7 +17,7 @@ from pathlib import Path
 
 from site_builder import cache, workers
 from site_builder.bodies import RENDERER, BodyRenderer
-from site_builder.content import real_path
+from site_builder.content import SiteFolder
 from site_builder.frontmatter import MAX_FILE_BYTES, read_at_most
 from site_builder.model import NO_LINES, Event
 
@@ -173,11 +173,11 @@ PARSE_HERE = 1.03
 
 def _parse(shared, paths):
     loader, site, site_label, convert = shared
-    results, site_real = [], real_path(site)  # once, not for every file (0.1 s of CPU at 10,000 events)
+    results, site_folder = [], SiteFolder(site)  # once, not for every file (0.1 s of CPU at 10,000 events)
     for path in paths:
         found = {}
         data = read_bytes(path, found, "")  # the stat before the bytes: a later change then shows as a digest mismatch
-        model, problems = loader(site, site_label, path, data, site_real)  # the bytes digested are the bytes parsed
+        model, problems = loader(site, site_label, path, data, site_folder)  # the bytes digested are the bytes parsed
         start = body_start(data, model) if data is not None and getattr(model, "body", "") else None
         results.append((model, problems, start, file_head(model, data, start), None if data is None else file_digest(data),
                         found.get("")))

@@ -1,5 +1,6 @@
 """Loading a site folder: site.yaml, events and actors into checked models, with every problem at once."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -186,6 +187,34 @@ def test_symlink_out_of_the_site_is_refused(scratch, tmp_path):
     (scratch.root / "content/events").mkdir(parents=True)
     (scratch.root / "content/events/leak.md").symlink_to(outside)
     assert load(scratch)[1] == ["content/events/leak.md:1: file: is a link to a file outside the site (copy it in instead)"]
+
+
+def test_a_linked_content_folder_counts_where_it_leads(scratch, tmp_path):
+    away = tmp_path / "away"
+    away.mkdir()
+    (away / "far.md").write_text(event_text(title="Far"))
+    scratch.write("kept/near.md", event_text(title="Near"))
+    (scratch.root / "content").mkdir()
+    (scratch.root / "content/events").symlink_to(away, target_is_directory=True)
+    assert load(scratch)[1] == ["content/events/far.md:1: file: is a link to a file outside the site (copy it in instead)"]
+    (scratch.root / "content/events").unlink()
+    (scratch.root / "content/events").symlink_to(scratch.root / "kept", target_is_directory=True)
+    loaded, problems = load(scratch)
+    assert problems == [] and [e.title for e in loaded.events] == ["Near"]
+
+
+def test_site_folder_asks_each_folder_once_and_each_link_itself(scratch, tmp_path, monkeypatch):
+    for name in ("a", "b", "c"):
+        scratch.write(f"content/events/{name}.md", event_text())
+    (tmp_path / "out.md").write_text(event_text())
+    (scratch.root / "content/events/linked.md").symlink_to(tmp_path / "out.md")
+    asked = []
+    real = content.real_path
+    monkeypatch.setattr(content, "real_path", lambda path: asked.append(os.path.basename(path)) or real(path))
+    folder = content.SiteFolder(scratch.root)
+    events = scratch.root / "content/events"
+    assert [folder.holds(events / f"{n}.md") for n in ("a", "b", "c", "linked")] == [True, True, True, False]
+    assert asked == [scratch.root.name, "events", "linked.md"]
 
 
 def test_links_inside_the_site_are_followed_and_broken_ones_reported(scratch, tmp_path):
