@@ -307,7 +307,8 @@ def build_fully(site_path, store, tree, given: Given, watch, keep: list | None =
         if begun is not None and saver.running():  # its pages' fingerprints are needed later: begin them meanwhile
             begun.advance(until=lambda: not saver.running(), every=SAVER_POLL)
         saver.wait()
-        helper = cold_helper(site, planned, site_path, store, token, tree) if not memo.pages else None
+        into = str(tree.spare) + os.sep if surveyed is None and not tree.spare.exists() else None  # nothing in it to publish
+        helper = cold_helper(site, planned, site_path, store, token, tree, into) if not memo.pages else None
         aside = listitems.set_aside(store) if caching and memo.pages else listitems.Aside()  # this build remakes only what changed
         sink = listitems.ItemSink(store, "main", token) if caching else None
         render_pages = (changed_pages(memo, given.salt, tree.vouched(), readers=readers, cards=cards, begun=begun) if caching
@@ -323,7 +324,9 @@ def build_fully(site_path, store, tree, given: Given, watch, keep: list | None =
                                                stripped=stripped, token=token, options=given.options, salt=given.salt,
                                                warnings=tuple(warnings), count=len(site.events), manifest=None))
         helper = forked.adopt(helper, files) if helper else forked.share(files, staging_folder(store, tree))
-        publish(given.target, files, tree, surveyed.result() if surveyed else None)
+        # A helper writing into the spare tree: nothing else is there, and a walk of it meanwhile would see half-made folders.
+        walked = ({}, []) if helper is not None and helper.tree is not None else surveyed.result() if surveyed else None
+        publish(given.target, files, tree, walked)
     finally:
         saver.close()
         if helper is not None:
@@ -370,15 +373,17 @@ def staging_folder(store, tree) -> Path | None:
     return store.root if store.enabled else tree.spare.parent
 
 
-def cold_helper(site, planned: pages.Plan, site_path: Path, store, token: str, tree):
-    """A cold build's helper, forked once this process has planned (forked.py), sharing the plan."""
+def cold_helper(site, planned: pages.Plan, site_path: Path, store, token: str, tree, into: str | None = None):
+    """A cold build's helper, forked once this process has planned (forked.py), sharing the plan; writing
+    its pages into the spare tree (`into`, its path) when that held nothing as the build began."""
     staging = staging_folder(store, tree)
     if staging is None:
         return None
     if store.enabled:
-        return forked.start_early(lambda: every_page(planned, site_path, store, token), staging, len(site.events))
+        return forked.start_early(lambda: every_page(planned, site_path, store, token), staging, len(site.events), tree=into)
     # No fingerprints to take here: the two processes share the pages evenly.
-    return forked.start_early(lambda: every_page(planned, site_path), staging, len(site.events), share=forked.HELPER_SHARE)
+    return forked.start_early(lambda: every_page(planned, site_path), staging, len(site.events), share=forked.HELPER_SHARE,
+                              tree=into)
 
 
 def every_page(planned: pages.Plan, site_path: Path, store=None, token: str | None = None) -> PageStream:

@@ -153,7 +153,10 @@ def make_folder(folder: str, made: set) -> None:
         os.mkdir(folder)
     except FileNotFoundError:
         make_folder(os.path.dirname(folder), made)
-        os.mkdir(folder)
+        try:
+            os.mkdir(folder)
+        except FileExistsError:  # made meanwhile by another process (a cold build's helper, forked.Helper.tree)
+            pass
     except FileExistsError:
         pass
     made.add(folder)
@@ -258,7 +261,8 @@ def update_spare(spare: Path, output: Path, files: dict, manifests: dict, survey
             if not made or in_output:
                 replace_file(root + relative, link_from=out_root + relative, folders=known)
             elif staged is not None:  # moved, not linked: the staging folder is then left with nothing to delete
-                replace_file(root + relative, move_from=staged, folders=known)
+                if staged != root + relative:  # else written in place by a helper (forked.Helper.tree)
+                    replace_file(root + relative, move_from=staged, folders=known)
                 data.source.moved(relative, root + relative)
             else:
                 replace_file(root + relative, payload, folders=known)

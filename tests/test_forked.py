@@ -404,3 +404,67 @@ def test_a_helped_build_with_a_long_actor_slug_gives_the_bytes_of_a_plain_build(
     assert any(len(path.name) > 230 for path in (site / "output" / "actors").iterdir())
     assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
     assert staging_folders(site) == []
+
+
+def moves_recorded(monkeypatch) -> list:
+    """The files spare.update_spare moves in from a staging folder, as they are moved."""
+    moved, original = [], forked.spare.replace_file
+
+    def replace_file(path, data=None, link_from=None, move_from=None, folders=None):
+        if move_from is not None:
+            moved.append(path)
+        return original(path, data, link_from, move_from, folders)
+    monkeypatch.setattr(forked.spare, "replace_file", replace_file)
+    return moved
+
+
+def test_a_cold_build_s_helper_writes_into_a_spare_tree_that_held_nothing(tmp_path, monkeypatch, helped):
+    site = corpus.write_site(tmp_path / "site", 60, seed=21, actors=10, tags=4)
+    moved = moves_recorded(monkeypatch)
+    result = build(site)
+    assert helped == [True] and result.rendered == result.pages
+    assert moved == []  # the helper's pages were written where they are published
+    assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
+    assert staging_folders(site) == []
+    (site / "templates").mkdir()
+    base = (render.theme_dir() / "base.html").read_text()
+    for number, words in enumerate(("Skip to the content", "Skip to the main content")):
+        if number:  # a cold build again, but with the spare tree the last build swapped out: pages are staged
+            for stale in (site / ".cache" / "site-builder").glob("memo*"):
+                stale.unlink()
+        (site / "templates" / "base.html").write_text(base.replace("Skip to content", words))
+        moved.clear()
+        build(site)
+        assert moved
+        assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
+    assert helped == [True, True, True] and staging_folders(site) == []
+
+
+def test_pages_a_helper_left_half_written_in_the_spare_tree_are_made_again(tmp_path, monkeypatch, helped):
+    site = corpus.write_site(tmp_path / "site", 40, seed=22, actors=8, tags=3)
+
+    def dies_after_one_page(self, pipe, work):
+        stream, paths = work()
+        self._write(paths[0], b"<html>half")
+        os._exit(3)
+    monkeypatch.setattr(forked.Helper, "_serve", dies_after_one_page)
+    build(site)
+    assert helped == [True]
+    assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
+
+
+def test_a_folder_another_process_makes_meanwhile_is_taken_as_made(tmp_path, monkeypatch):
+    target, real_mkdir, calls = str(tmp_path / "a" / "b"), os.mkdir, []
+
+    def mkdir(path, *args):
+        calls.append(path)
+        if path == target and calls.count(target) == 1:
+            raise FileNotFoundError(path)  # its parent is missing, for now
+        if path == target:
+            real_mkdir(path)  # the other process was first
+            raise FileExistsError(path)
+        return real_mkdir(path, *args)
+    monkeypatch.setattr(forked.spare.os, "mkdir", mkdir)
+    made: set = set()
+    forked.spare.make_folder(target, made)
+    assert os.path.isdir(target) and made == {str(tmp_path / "a"), target}
