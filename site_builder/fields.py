@@ -11,7 +11,7 @@ from slugify import slugify
 
 from site_builder import dates
 from site_builder.errors import Problem
-from site_builder.frontmatter import YList, YMap
+from site_builder.plainyaml import YList, YMap
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 MAX_SLUG = 200  # a slug is a folder name: file systems stop at 255 bytes

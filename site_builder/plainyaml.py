@@ -1,7 +1,7 @@
 """The values front matter is read into (YMap, YList), and the plain block YAML nearly every file is
 written in, read without libyaml.
 
-libyaml makes a node, with two marks, for every key and value, and frontmatter.parse_yaml then turns
+libyaml makes a node, with two marks, for every key and value, and anyyaml.parse then turns
 the nodes into values: 51 µs for a typical event's front matter, where reading the lines here takes
 24 µs. The subset: `key: value` lines, lists of values or of such mappings (`- url: …`),
 values written plain, quoted without escapes, or as a one-line list `[a, b]`; no comments, tabs,
@@ -25,6 +25,11 @@ _FLOW_BANNED = re.compile(r"[\[\]{}:#'\"]")  # within one-line lists: kept to wo
 # Tabs, `#` (comments: a URL's fragment goes to libyaml too), backslashes, other line breaks and
 # forbidden characters: libyaml's to read (and to explain).
 _OUTSIDE = re.compile(r"[\t#\\" + OTHER_BREAKS.pattern[1:-1] + FORBIDDEN.pattern[1:-1] + "]")
+
+
+def codepoint(char: str) -> str:
+    """How messages name a character: U+0007."""
+    return f"U+{ord(char):04X}"
 
 
 class YMap(dict):

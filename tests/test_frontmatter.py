@@ -1,8 +1,13 @@
 """Reading files and YAML front matter: encodings, line ends, PyYAML's typing traps, exact lines."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 
-from site_builder.frontmatter import YList, YMap, parse_yaml, read_at_most, read_config, read_document, read_text
+from site_builder.frontmatter import parse_yaml, read_at_most, read_config, read_document, read_text
+from site_builder.plainyaml import YList, YMap
 
 
 def write(tmp_path, data: bytes, name="e.md"):
@@ -141,3 +146,17 @@ def test_broken_config(tmp_path, data, message):
 def test_empty_config_is_an_empty_mapping(tmp_path):
     meta, problems = read_config(write(tmp_path, b"", "site.yaml"), "site.yaml")
     assert problems == [] and meta == {}
+
+
+def test_pyyaml_is_imported_only_for_front_matter_outside_the_plain_subset(scratch):
+    scratch.event("plain")
+    probe = ("import sys; from site_builder.build import build; build(sys.argv[1]);"
+             " print('yaml' in sys.modules, 'site_builder.anyyaml' in sys.modules)")
+    ran = subprocess.run([sys.executable, "-c", probe, str(scratch.root)], capture_output=True, text=True, check=True,
+                         env={**os.environ, "SITE_BUILDER_JOBS": "1"})
+    assert ran.stdout.split()[-2:] == ["False", "False"]
+    text = (scratch.root / "content/events/plain.md").read_text()
+    (scratch.root / "content/events/plain.md").write_text(text.replace("---\n", "---\n# a comment\n", 1))
+    ran = subprocess.run([sys.executable, "-c", probe, str(scratch.root)], capture_output=True, text=True, check=True,
+                         env={**os.environ, "SITE_BUILDER_JOBS": "1"})
+    assert ran.stdout.split()[-2:] == ["True", "True"]

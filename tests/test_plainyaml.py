@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from site_builder.frontmatter import parse_with_libyaml, parse_yaml
+from site_builder.anyyaml import parse as parse_with_libyaml
+from site_builder.frontmatter import parse_yaml
 from site_builder.plainyaml import YList, YMap, read_plain
 
 

@@ -12,7 +12,8 @@ import yaml
 
 from site_builder import content, schema
 from site_builder.fields import Checker
-from site_builder.frontmatter import YList, YMap, parse_yaml, split_front_matter
+from site_builder.frontmatter import parse_yaml, split_front_matter
+from site_builder.plainyaml import YList, YMap
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_EVENTS = sorted((REPO / "content" / "events").rglob("*.md"))
