@@ -19,9 +19,11 @@ import secrets
 import shutil
 from pathlib import Path
 
+import xxhash
+
 from site_builder import __version__
 
-FORMAT = 8  # raised whenever what an entry holds changes shape (8: list items kept as text batches; moves' notes)
+FORMAT = 9  # raised whenever what an entry holds changes shape (8: list items kept as text batches; moves' notes; 9: XXH3 digests)
 
 
 class Store:
@@ -165,9 +167,17 @@ def alive(pid: int) -> bool:
     return True
 
 
+# What tells bytes apart where no one gains by forging a match (files, pages, fingerprints, keys), as against
+# the seal (HMAC-SHA-256): XXH3's 128 bits, 20x as fast as SHA-256 with SHA instructions (274 MB of pages at
+# 10,000 events took 0.17 s of CPU to digest).
+hasher = xxhash.xxh3_128
+hexdigest = xxhash.xxh3_128_hexdigest
+bytes_digest = xxhash.xxh3_128_digest
+
+
 def digest(*parts) -> str:
     """A short stable digest of some strings or bytes."""
-    h = hashlib.blake2b(digest_size=16)
+    h = hasher()
     for part in parts:
         h.update(part if isinstance(part, bytes) else str(part).encode("utf-8", "surrogatepass"))
         h.update(b"\0")
@@ -176,7 +186,7 @@ def digest(*parts) -> str:
 
 def tree_digest(folders) -> str:
     """A digest of every file (name and bytes) under the given folders."""
-    h = hashlib.blake2b(digest_size=16)
+    h = hasher()
     for folder in folders:
         if not folder.is_dir():
             continue

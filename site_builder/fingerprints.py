@@ -16,9 +16,10 @@ edit that changes no list (quick.py).
 
 from __future__ import annotations
 
-import hashlib
 import io
 import pickle
+
+from site_builder.cache import hexdigest
 
 
 class Many(tuple):
@@ -28,7 +29,7 @@ class Many(tuple):
 
 
 def _digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    return hexdigest(data)
 
 
 class Fingerprints:

@@ -7,7 +7,6 @@ entry is never used, and an empty Memo (a deleted cache) gives the same output, 
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 import stat
@@ -158,8 +157,8 @@ def stat_key(found: os.stat_result) -> tuple:
 
 
 def file_digest(data: bytes) -> bytes:
-    """The digest a file entry is keyed by (SHA-256: with SHA instructions, twice as fast as BLAKE2b)."""
-    return hashlib.sha256(data).digest()[:16]
+    """The digest a file entry is keyed by."""
+    return cache.bytes_digest(data)
 
 
 # This process parses about as much as a worker: a worker also pickles every model and body it sends,
@@ -232,7 +231,7 @@ def file_head(model, data: bytes | None, start: int | None) -> str | None:
     does: 0.4 s of CPU at 10,000 events); head_digest(model) when the body is not the bytes' tail."""
     if start is None or not isinstance(model, Event):
         return head_digest(model)
-    named = hashlib.blake2b(model.path.encode("utf-8", "surrogatepass") + b"\0", digest_size=16)  # a path holds no NUL
+    named = cache.hasher(model.path.encode("utf-8", "surrogatepass") + b"\0")  # a path holds no NUL
     named.update(memoryview(data)[:start])
     return "file:" + named.hexdigest()
 
@@ -242,7 +241,7 @@ def head_digest(model) -> str | None:
     (lists, exports) are fingerprinted by it, so a warm build need not pickle every event again."""
     if model is None:
         return None
-    return hashlib.blake2b(pickle.dumps(with_field(model, "body", ""), protocol=5), digest_size=16).hexdigest()
+    return cache.hexdigest(pickle.dumps(with_field(model, "body", ""), protocol=5))
 
 
 def parse_files(memo: Memo, loader, site: Path, site_label: str, paths: list, display,
