@@ -156,7 +156,7 @@ def test_pyyaml_is_imported_only_for_front_matter_outside_the_plain_subset(scrat
                          env={**os.environ, "SITE_BUILDER_JOBS": "1"})
     assert ran.stdout.split()[-2:] == ["False", "False"]
     text = (scratch.root / "content/events/plain.md").read_text()
-    (scratch.root / "content/events/plain.md").write_text(text.replace("---\n", "---\n# a comment\n", 1))
+    (scratch.root / "content/events/plain.md").write_text(text.replace("---\n", "---\nsummary: >\n  Folded.\n", 1))
     ran = subprocess.run([sys.executable, "-c", probe, str(scratch.root)], capture_output=True, text=True, check=True,
                          env={**os.environ, "SITE_BUILDER_JOBS": "1"})
     assert ran.stdout.split()[-2:] == ["True", "True"]

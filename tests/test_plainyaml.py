@@ -60,12 +60,27 @@ def test_an_event_as_writers_write_it_is_read_as_libyaml_reads_it():
     assert parsed["actors"][1] == {"name": "Mark Rutte", "role": "speaker"} and parsed["actors"].item_lines == [6, 7]
 
 
+def test_comments_quotes_within_quotes_and_values_over_lines_are_read_as_libyaml_reads_them():
+    wrapped = ("title: 'Event 35: Denial shells artillery agency spokesperson press intelligence drones\n"
+               "  front'\ndate: 1999-04\n")  # as PyYAML's dump wraps a long value
+    for source in [EVENT, wrapped, "title: a # comment\n", "# first\ntitle: a\n  # deeper\ndate: b\n",
+                   "title: a\n  continued\n   again  \n", "a: 'b\n  c'\n", "a: \"b  \n   c  \n  d\"\n",
+                   "url: http://x.org/a#frag\n", "a: # none yet\n  - b # c\n", "tags: [d, e]  # two\n",
+                   "a:\n- b\n  c\n- 'd''s\n  e' # f\n", "a:\n  - name: b\n      c\n    role: d\n"]:
+        assert same_as_libyaml(source), source
+    assert read_plain(wrapped, 2)["title"] == "Event 35: Denial shells artillery agency spokesperson press intelligence drones front"
+    assert read_plain(EVENT, 2)["summary"] == "It's"
+    assert read_plain("a:\n- b\n  c\n- 'd''s\n  e' # f\n", 2)["a"] == ["b c", "d's e"]
+
+
 def test_what_the_subset_leaves_out_goes_to_libyaml():
-    for source in [EVENT,  # '' within single quotes
-                   "title: a # comment\n", "title: \"a \\\" b\"\n", "title: |\n  text\n", "title: >\n  text\n",
-                   "title: a\n  continued\n", "a: &x 1\nb: *x\n", "a: !tag x\n", "a: {b: c}\n", "a: [b, [c]]\n",
+    for source in ["title: \"a \\\" b\"\n", "title: |\n  text\n", "title: >\n  text\n",
+                   "title: a # c\n  more\n", "title: a\n\n  b\n", "title: a\n# c\n  b\n", "title: 'a\n\n  b'\n",
+                   "title: 'a\n  # b'\n", "title: 'a\nb'\n", "title: 'a'b\n", "title: 'a'# b\n", "a:#b\n", "a:\n  - # b\n",
+                   "title: a\n  b: c\n", "title: a\n  - b\n", "title: a\n  b # c\n", "tags: [a #b]\n", "title: 'a\n",
+                   "a: &x 1\nb: *x\n", "a: !tag x\n", "a: {b: c}\n", "a: [b, [c]]\n",
                    "a:\n\t- b\n", "a: b\r\n", "- a\n", "a b: c\n", "a: b\na: c\n", "a: b: c\n", "  a: b\n",
-                   "a:\n  - - b\n", "a:\n  -\n    b\n", "a: 'b\n  c'\n", "<<: b\n", "a: -b\n", "a: [b,]\n", ""]:
+                   "a:\n  - - b\n", "a:\n  -\n    b\n", "<<: b\n", "a: -b\n", "a: [b,]\n", ""]:
         assert read_plain(source, 2) is None, source
     assert parse_yaml("a: b\na: c\n", "f.md", 2)[1][0].message.startswith("is written twice")
 
@@ -75,11 +90,28 @@ ANY_KEYS = st.one_of(PLAIN_KEYS, st.sampled_from(["a b", "-a", "a:b", "?a", "'a'
 PLAIN_WORDS = st.sampled_from([
     "word", "two words", "2024", "2024-10-16", "1e3", "0x1F", "NO", "yes", "~", "null", "Null", "", "R&D", "a-",
     "http://x.org/a?b=c&d", "a:b", "a!", "[a, b]", "[]", "[ a ,b ]", "[~]", '"q"', '"a: b"', '""', "'q'", "''",
-    "Ünïcode", "a  ", "a, b", "a]", "x'y", 'x"y'])
+    "Ünïcode", "a  ", "a, b", "a]", "x'y", 'x"y', "a#b", "a # c", "'It''s'", "'a' # c", '"a"  # c', "[a, b] # c",
+    "'open", '"open', "a #"])
 ANY_WORDS = st.one_of(PLAIN_WORDS, st.sampled_from([
     " ", "=", "<<", "-", "-a", "a: b", "a:", ":a", "a #b", "a#b", "*a", "&a", "!a", "%a", "@a", "`a`", "|", ">", "?",
     "? a", ",a", "[a]", "[a,]", "[a: b]", "[-a]", "{a: b}", "'a''b'", '"a\\"b"', '"a', "'a", "a\tb", "[a", "a ]",
     "#", "! a", "a\u2028b", "...", "---", "- a", "a\\b"]))
+
+
+# Lines a value may go on over (or that only look as if it did), and comments
+MORE_WORDS = st.sampled_from(["more", "two words  ", "x#y", "b'", 'b"', "c: d", "- e", "'q'", "a''b'", "~", "end' # c",
+                              'end" x', "close'", 'close"', "a:", "# not a comment?", "[a]", "2024"])
+COMMENTS = st.sampled_from(["# a comment", "#", "# key: value", "#- item", "# 'quote"])
+
+
+def going_on(draw, line: str) -> list:
+    """`line`, then what may continue its value over the next lines (deeper, or not), and perhaps a comment."""
+    lines = [line]
+    for _ in range(draw(st.sampled_from([0] * 6 + [1, 1, 2]))):
+        lines.append(draw(st.sampled_from(["  ", "  ", "    ", " ", ""])) + draw(MORE_WORDS))
+    if draw(st.integers(0, 7)) == 0:
+        lines.insert(draw(st.integers(1, len(lines))), draw(st.sampled_from(["", "  ", "    "])) + draw(COMMENTS))
+    return lines
 
 
 @st.composite
@@ -90,12 +122,13 @@ def documents(draw, keys=PLAIN_KEYS, words=PLAIN_WORDS, depth=0):
         kind = draw(st.sampled_from(["scalar", "scalar", "list", "records", "nested", "empty"]) if depth < 2 else st.just("scalar"))
         space = draw(st.sampled_from([" "] * 8 + ["  ", ""]))
         if kind == "scalar":
-            lines.append(f"{key}:{space}{draw(words)}")
+            lines += going_on(draw, f"{key}:{space}{draw(words)}")
             continue
         lines.append(f"{key}:" + draw(st.sampled_from(["", " ", "  "])))
         indent = " " * draw(st.sampled_from([2, 2, 2, 0, 4, 1, 3]))
         if kind == "list":
-            lines += [f"{indent}-{draw(st.sampled_from([' ', ' ', '  ']))}{draw(words)}" for _ in range(draw(st.integers(1, 3)))]
+            for _ in range(draw(st.integers(1, 3))):
+                lines += [indent + line for line in going_on(draw, f"-{draw(st.sampled_from([' ', ' ', '  ']))}{draw(words)}")]
         elif kind == "records":
             for _ in range(draw(st.integers(1, 3))):
                 inner = draw(documents(keys, words, depth + 1)).splitlines()
