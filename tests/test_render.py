@@ -191,6 +191,27 @@ def test_a_site_renders_the_theme_only_while_its_own_templates_copy_the_theme_s_
     assert not render.theme_only(render.environment(site))
 
 
+def test_functions_called_straight_are_called_as_jinja_calls_them(tmp_path):
+    """render.Context calls a Python function itself unless it asks for the context (pass_context and kin)."""
+    source = """{{ plain("<a>") }}{% for i in items %}{{ plain(i, k=loop.index) }}{% endfor %}
+{{ needs() }}{{ needs_eval() }}{{ needs_env() }}{{ stops() is undefined }}"""
+
+    def plain(value, k=0):
+        return f"[{value}|{k}]"
+
+    def stops():
+        raise StopIteration
+    values = {"items": ["<i>", "j"], "plain": plain, "stops": stops,
+              "needs": jinja2.pass_context(lambda context: context["items"][1]),
+              "needs_eval": jinja2.pass_eval_context(lambda eval_ctx: eval_ctx.autoescape),
+              "needs_env": jinja2.pass_environment(lambda env: env.trim_blocks)}
+    ours = render.environment(tmp_path)
+    plain_env = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+    made = ours.from_string(source).render(**values)
+    assert made == plain_env.from_string(source).render(**values)
+    assert made == "[&lt;a&gt;|0][&lt;i&gt;|1][j|2]jTrueTrueTrue"
+
+
 def test_macros_called_through_the_quick_path_give_what_jinja_gives(tmp_path):
     """render.Context calls most macros itself: defaults, keywords, caller, varargs, loops and
     autoescape blocks must come out as Jinja's own Context makes them, and bad calls fail as in Jinja."""
