@@ -307,7 +307,8 @@ def build_fully(site_path, store, tree, given: Given, watch, keep: list | None =
         if begun is not None and saver.running():  # its pages' fingerprints are needed later: begin them meanwhile
             begun.advance(until=lambda: not saver.running(), every=SAVER_POLL)
         saver.wait()
-        into = str(tree.spare) + os.sep if surveyed is None and not tree.spare.exists() else None  # nothing in it to publish
+        fresh = tree is not None and surveyed is None and not tree.spare.exists()  # no spare tree as the build began
+        into = str(tree.spare) + os.sep if fresh else None
         helper = cold_helper(site, planned, site_path, store, token, tree, into) if not memo.pages else None
         aside = listitems.set_aside(store) if caching and memo.pages else listitems.Aside()  # this build remakes only what changed
         sink = listitems.ItemSink(store, "main", token) if caching else None

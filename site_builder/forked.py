@@ -7,7 +7,8 @@ it fingerprints every page, which the helper need not wait for), else once the p
 known, when there are many. It writes its pages
 into a staging folder beside the spare tree, with a report of them, says it is done with one byte
 down a pipe (so it never waits for this process to read), and the publisher moves the pages in: their
-bytes never travel back. Then it may do more (`after`: serve's first helper gives back the list items it
+bytes never travel back. A cold build whose spare tree did not exist as it began has the helper write
+its pages into the spare tree itself, where they are published, and nothing is moved. Then it may do more (`after`: serve's first helper gives back the list items it
 made) and send back what that gave.
 A cold build's helper, its share made, goes on with pages this process would make (Claims).
 A page's bytes depend only on its recipe, so which process makes it never changes the output.
@@ -227,7 +228,7 @@ def map_big_blocks() -> None:
 
 
 class Helper:
-    """A forked process making some pages of a PageStream into a staging folder."""
+    """A forked process making some pages of a PageStream into a staging folder (or into a fresh spare tree)."""
 
     def __init__(self, state_dir: Path, after=None, share: float = HELPER_SHARE, claims: Claims | None = None,
                  tree: str | None = None):

@@ -468,3 +468,11 @@ def test_a_folder_another_process_makes_meanwhile_is_taken_as_made(tmp_path, mon
     made: set = set()
     forked.spare.make_folder(target, made)
     assert os.path.isdir(target) and made == {str(tmp_path / "a"), target}
+
+
+def test_a_build_without_a_cache_whose_scratch_tree_cannot_be_made_builds_in_one_process(tmp_path, monkeypatch, helped):
+    site = corpus.write_site(tmp_path / "site", 30, seed=23, actors=6, tags=3)
+    monkeypatch.setattr(forked.spare, "scratch", lambda output: None)
+    build(site, use_cache=False)
+    assert helped == []
+    assert tree(site / "output") == plain_build(site, tmp_path, monkeypatch)
