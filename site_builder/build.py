@@ -13,8 +13,8 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from site_builder import (__version__, background, cache, content, forked, index, listitems, output, pages, quick, render, schema, snapshot,
-                          spare, workers)
+from site_builder import (__version__, background, cache, content, forked, index, listitems, output, pages, quick, render, schema, sitefiles,
+                          snapshot, spare, workers)
 from site_builder.bodies import link_line, link_rules
 from site_builder.errors import Problem, UsageError, fail_if_errors
 from site_builder.saving import ColdSaver
@@ -72,7 +72,7 @@ def remembering(memo: Memo, site_label: str, pool=workers.INLINE, stats: dict | 
 
     def parse(loader, site, label, paths):
         def name(path):
-            seen.add(key := f"{site_label}|{content.within(site, path)}")
+            seen.add(key := f"{site_label}|{sitefiles.within(site, path)}")
             return key
         results = parse_files(memo, loader, site, label, paths, name, pool, stats, convert)
         if loader is content.load_actor:  # actors load last: every current file has been seen

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import nh3
 from slugify import slugify
 
-from site_builder import content, dates, timelinejs
+from site_builder import content, dates, sitefiles, timelinejs
 from site_builder.errors import ContentError, Problem, UsageError
 from site_builder.fields import MAX_SLUG, Checker, Url
 
@@ -248,7 +248,7 @@ def event_text(draft: Draft, origin: str) -> str:
 def taken_slugs(site: Path) -> set[str]:
     """Slugs the site's events already use (set by slug: or by file name, broken files included)."""
     events, _, failed = content.load_events(site, "")
-    return {e.slug for e in events} | set(failed) | {slugify(p.stem) for p in content.content_files(site, "events", True)}
+    return {e.slug for e in events} | set(failed) | {slugify(p.stem) for p in sitefiles.content_files(site, "events", True)}
 
 
 def pick_slug(draft: Draft, taken: set[str], site: Path) -> str:
@@ -314,7 +314,7 @@ def summary_notes(timeline, drafts) -> list[Problem]:
 def write_new(site: Path, relative: str, text: str) -> Path | None:
     """Write a file that must not exist yet; None when it does."""
     path = site / relative
-    if not content.inside(site, path):
+    if not sitefiles.inside(site, path):
         raise UsageError(f"{path}: a folder on the way is a link out of the site (nothing is written outside it)")
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -329,7 +329,7 @@ def write_actors(site: Path, names, origin: str) -> list[Path]:
     """content/actors/SLUG.md (kind other) for each actor the import introduced, so --strict passes."""
     actors, _ = content.load_actors(site, "")
     known = {n.casefold() for a in actors for n in (a.name, *a.aliases)}
-    slugs = {a.slug for a in actors} | {slugify(p.stem) for p in content.content_files(site, "actors", False)}
+    slugs = {a.slug for a in actors} | {slugify(p.stem) for p in sitefiles.content_files(site, "actors", False)}
     written = []
     for name in sorted(set(names), key=str.casefold):
         slug = slugify(name)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from site_builder import cache, workers
 from site_builder.bodies import RENDERER, BodyRenderer
-from site_builder.content import SiteFolder
+from site_builder.sitefiles import SiteFolder
 from site_builder.frontmatter import MAX_FILE_BYTES, read_at_most
 from site_builder.model import NO_LINES, Event
 
@@ -164,7 +164,7 @@ def file_digest(data: bytes) -> bytes:
 # This process parses about as much as a worker: a worker also pickles every model and body it sends,
 # this process unpickles them. At 10,000 events, with bodies converted as they are parsed, load and
 # Markdown took 1.85-1.95 s with 49 % here, 1.89-2.07 s with 54 % and 2.0-2.1 s with 46 % (4 rounds).
-# Since the workers are sent paths as strings (content.content_paths), this process ended first and
+# Since the workers are sent paths as strings (sitefiles.content_paths), this process ended first and
 # waited 0.06-0.1 s for the last results; the parse took a median 1.40 s with 51.5 % here, 1.51 s
 # with 49 % and 1.45 s with 54 % (5 rounds).
 PARSE_HERE = 1.03

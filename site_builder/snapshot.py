@@ -16,7 +16,7 @@ import secrets
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from site_builder import content
+from site_builder import sitefiles
 from site_builder.memo import file_digest, read_bytes, stat_key
 from site_builder.model import Actor, Event
 
@@ -65,7 +65,7 @@ def scan_content(site: Path) -> dict:
     """site path -> stat key of every event and actor file, as the loader finds them."""
     found = {}
     for folder, recursive in (("events", True), ("actors", False)):
-        for path, entry in content.content_entries(site, folder, recursive):
+        for path, entry in sitefiles.content_entries(site, folder, recursive):
             try:
                 found[path] = stat_key(entry.stat())
             except OSError:
@@ -76,7 +76,7 @@ def scan_content(site: Path) -> dict:
 def scan_others(site: Path) -> dict:
     """site path -> stat key of every other input: site.yaml, claims and static files."""
     found = dict(_stat(site, site / "site.yaml"))
-    for path in content.content_files(site, "claims", False):
+    for path in sitefiles.content_files(site, "claims", False):
         found.update(_stat(site, path))
     for dirpath, dirnames, filenames in os.walk(site / "static"):
         dirnames.sort()

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from conftest import event_text
-from site_builder import content
+from site_builder import content, sitefiles
 from site_builder.dates import PartialDate
 from site_builder.errors import UsageError
 
@@ -209,9 +209,9 @@ def test_site_folder_asks_each_folder_once_and_each_link_itself(scratch, tmp_pat
     (tmp_path / "out.md").write_text(event_text())
     (scratch.root / "content/events/linked.md").symlink_to(tmp_path / "out.md")
     asked = []
-    real = content.real_path
-    monkeypatch.setattr(content, "real_path", lambda path: asked.append(os.path.basename(path)) or real(path))
-    folder = content.SiteFolder(scratch.root)
+    real = sitefiles.real_path
+    monkeypatch.setattr(sitefiles, "real_path", lambda path: asked.append(os.path.basename(path)) or real(path))
+    folder = sitefiles.SiteFolder(scratch.root)
     events = scratch.root / "content/events"
     assert [folder.holds(events / f"{n}.md") for n in ("a", "b", "c", "linked")] == [True, True, True, False]
     assert asked == [scratch.root.name, "events", "linked.md"]
@@ -244,15 +244,15 @@ def test_the_order_of_files_is_by_their_path(scratch):
 def test_content_paths_are_the_content_files_as_strings(scratch):
     for name in ("b.md", "a/z.md", "a.md"):
         scratch.write(f"content/events/{name}", event_text(title=name))
-    paths = content.content_paths(scratch.root, "events", True)
+    paths = sitefiles.content_paths(scratch.root, "events", True)
     assert all(type(path) is str for path in paths)
-    assert paths == [str(path) for path in content.content_files(scratch.root, "events", True)]
+    assert paths == [str(path) for path in sitefiles.content_files(scratch.root, "events", True)]
 
 
 @pytest.mark.parametrize("name", ["rutte.md", "a.b.md", "..md", "x.md.md", "notes.txt", "x.", "trailing-dot.md."])
 def test_file_stem_is_what_path_stem_gives(name):
-    assert content.file_stem(f"/site/content/events/{name}") == Path(f"/site/content/events/{name}").stem
-    assert content.file_stem(Path("content", name)) == Path(name).stem
+    assert sitefiles.file_stem(f"/site/content/events/{name}") == Path(f"/site/content/events/{name}").stem
+    assert sitefiles.file_stem(Path("content", name)) == Path(name).stem
 
 
 def test_actor_file(scratch):
