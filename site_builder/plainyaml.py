@@ -161,10 +161,7 @@ def _scalar(text: str, number: int):
         end = _closing(text, first, 1)
         if end < 0:
             raise _Open
-        after = text[end + 1:]
-        if after.strip(" ") and not (after[0] == " " and after.lstrip(" ")[0] == "#"):
-            raise _Outside  # something after the closing quote but a comment
-        return text[1:end].replace("''", "'") if first == "'" else text[1:end]
+        return _closed(text[1:end], first, text[end + 1:])
     if first == "[":
         return _flow(text, number)
     if "#" in text:
@@ -205,12 +202,16 @@ def _quoted(lines: list, at: int, indent: int, text: str, number: int):
             raise _Outside  # unclosed, or over a blank or comment line (which fold otherwise)
         _, rest, number = lines[at]
         at += 1
-    after = rest[end + 1:]
-    if after.strip(" ") and not (after[0] == " " and after.lstrip(" ")[0] == "#"):
-        raise _Outside  # something after the closing quote but a comment
     parts = [parts[0].rstrip(" "), *(part.strip(" ") for part in parts[1:]), rest[:end].lstrip(" ")]
-    value = " ".join(parts)
-    return (value.replace("''", "'") if quote == "'" else value), at
+    return _closed(" ".join(parts), quote, rest[end + 1:]), at
+
+
+def _closed(value: str, quote: str, after: str) -> str:
+    """A quoted value's text (`''` in single quotes is a quote), when nothing but a comment follows its
+    closing quote (`after`)."""
+    if after.strip(" ") and not (after[0] == " " and after.lstrip(" ")[0] == "#"):
+        raise _Outside
+    return value.replace("''", "'") if quote == "'" else value
 
 
 def _closing(text: str, quote: str, start: int) -> int:
